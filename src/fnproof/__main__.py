@@ -1,0 +1,3 @@
+from fnproof.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,71 @@
+"""What checks send and get back: plain HTTP, whatever runtime sits behind it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Shape = Literal["v2", "v1", "base64", "function-url"]
+InvocationOutcome = Literal["ok", "error", "crash", "timeout", "bad-result"]
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    method: str
+    path: str
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes | None = None
+    shape: Shape = "v2"  # how a Lambda runtime wraps it; other runtimes ignore it
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        return next((v for k, v in self.headers if k.lower() == lowered), None)
+
+    def describe(self, limit: int = 120) -> str:
+        heads = ", ".join(f"{k}: {v}" for k, v in self.headers if k.lower() not in {"content-type"})
+        body = "no body" if self.body is None else f"body {_clip(self.body.decode(errors='replace'), limit)}"
+        shape = "" if self.shape == "v2" else f" [{self.shape} event]"
+        return f"{self.method} {self.path}{shape} ({heads or 'no headers'}; {body})"
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    stream: Literal["stdout", "stderr"]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    body: bytes = b""
+    outcome: InvocationOutcome = "ok"
+    error: str | None = None  # why the invocation failed, when it did
+    logs: tuple[LogLine, ...] = ()
+    environment: str = ""
+    replaced_environment: bool = False  # this invocation ended its environment
+
+    def json(self) -> Any:
+        """Parsed body, or raises ValueError with a readable reason."""
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"body is not JSON ({exc.__class__.__name__})") from None
+
+    def json_or_none(self) -> Any:
+        try:
+            return self.json()
+        except ValueError:
+            return None
+
+    def describe(self, limit: int = 160) -> str:
+        if self.outcome != "ok":
+            return f"{self.outcome} ({_clip(self.error or '', limit)})"
+        ctype = self.headers.get("content-type", "no content-type")
+        return f"{self.status} [{ctype}] {_clip(self.body.decode(errors='replace'), limit) or '(empty body)'}"
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

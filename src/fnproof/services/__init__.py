@@ -1,0 +1,1 @@
+"""Local services the kit starts and stops itself (DynamoDB, npm installs)."""

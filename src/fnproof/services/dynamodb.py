@@ -1,0 +1,84 @@
+"""The local DynamoDB-compatible store: moto's server, in its own process, on loopback.
+
+A separate process keeps moto's request handling off the kit's interpreter (the runner's
+threads and moto would otherwise share one GIL on a 2-core machine) and dies with the kit:
+it exits when its stdin closes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+
+from fnproof.errors import SetupError
+
+REGION = "us-east-1"
+
+
+@dataclass(frozen=True, slots=True)
+class DynamoEndpoint:
+    url: str
+    table: str
+
+
+class LocalDynamoDB:
+    """Start with `start()` (non-blocking), read `endpoint()` (blocks until ready)."""
+
+    def __init__(self, table: str = "fnproof-idempotency", partition_key: str = "pk", timeout_s: float = 30.0) -> None:
+        self.table, self.partition_key, self.timeout_s = table, partition_key, timeout_s
+        self._proc: subprocess.Popen[str] | None = None
+        self._ready = threading.Event()
+        self._endpoint: DynamoEndpoint | None = None
+        self._error: str | None = None
+
+    def start(self) -> "LocalDynamoDB":
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "fnproof.services.dynamodb_server", self.table, self.partition_key],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            start_new_session=True,
+        )
+        threading.Thread(target=self._await_ready, daemon=True, name="fnproof-dynamodb").start()
+        return self
+
+    def _await_ready(self) -> None:
+        assert self._proc is not None and self._proc.stdout is not None
+        line = self._proc.stdout.readline()
+        try:
+            port = json.loads(line)["port"]
+            self._endpoint = DynamoEndpoint(url=f"http://127.0.0.1:{port}", table=self.table)
+        except (ValueError, KeyError, TypeError):
+            tail = " ".join((self._proc.stderr.read() if self._proc.stderr else "").split())[-400:]  # type: ignore[union-attr]
+            self._error = f"local DynamoDB (moto server) did not start: {tail or 'no output'}"
+        self._ready.set()
+        if self._proc.stderr:
+            for _ in self._proc.stderr:  # keep draining so the server never blocks on a full pipe
+                pass
+
+    def endpoint(self) -> DynamoEndpoint:
+        if not self._ready.wait(self.timeout_s):
+            raise SetupError(f"local DynamoDB (moto server) not ready after {self.timeout_s:g} s")
+        if self._error or self._endpoint is None:
+            raise SetupError(self._error or "local DynamoDB failed")
+        return self._endpoint
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            proc.stdin.close()  # type: ignore[union-attr]
+            proc.wait(timeout=3)
+        except (OSError, subprocess.TimeoutExpired):
+            proc.kill()
+            proc.wait()
+
+    def __enter__(self) -> "LocalDynamoDB":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,34 @@
+"""Entry point of the DynamoDB service subprocess: moto in server mode on loopback.
+
+Run as `python -m fnproof.services.dynamodb_server TABLE PK`; prints one JSON line with
+the port once the table exists, then serves until its stdin closes (so it never
+outlives the kit, even when the kit is killed).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def main() -> None:
+    table, partition_key = sys.argv[1], sys.argv[2]
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    port = server._server.server_port  # moto keeps the bound port here only
+    import boto3
+
+    client = boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                          aws_access_key_id="fnproof", aws_secret_access_key="fnproof")
+    client.create_table(TableName=table, KeySchema=[{"AttributeName": partition_key, "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": partition_key, "AttributeType": "S"}],
+                        BillingMode="PAY_PER_REQUEST")
+    print(json.dumps({"port": port}), flush=True)
+    sys.stdin.read()
+    server.stop()
+
+
+if __name__ == "__main__":
+    main()
