@@ -1,0 +1,55 @@
+"""The `fnproof` command: argument parsing and exit codes only.
+
+Exit 0: nothing failed. 1: a check failed or errored. 2: usage or setup error, printed as
+one line (file:line where there is one), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from fnproof import __version__
+from fnproof.errors import UsageError
+
+# command name -> (module under fnproof.commands, one-line help)
+COMMANDS = {
+    "check": ("check", "run the conformance checks against a handler"),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own errors: one line, exit 2
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="fnproof", description="Prove serverless handlers conform to their contract.")
+    parser.add_argument("--version", action="version", version=f"fnproof {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(f"fnproof.commands.{module_name}")
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(command)
+        command.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if not getattr(args, "_run", None):
+            build_parser().print_help()
+            return 2
+        return args._run(args)
+    except UsageError as exc:
+        print(f"fnproof: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("fnproof: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per CLI command: arguments in, library calls, exit code out."""

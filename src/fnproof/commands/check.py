@@ -1,0 +1,65 @@
+"""`fnproof check`: run the conformance catalogue against one handler and report."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from fnproof.checks.context import Canaries
+from fnproof.checks.registry import PROFILES, select
+from fnproof.contract import default_contract_path, load_contract
+from fnproof.errors import UsageError
+from fnproof.report import TerminalReporter, write_json, write_junit
+from fnproof.runner import RunReport, run_checks
+from fnproof.runtimes.detect import detect
+from fnproof.runtimes.factory import RUNTIMES, make_runtime
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("target", help="handler file (FILE or FILE:EXPORT) or a Worker folder")
+    parser.add_argument("--runtime", choices=sorted(RUNTIMES), help="override runtime detection")
+    parser.add_argument("--profile", choices=PROFILES, default="production",
+                        help="checks to run; profiles nest (default: production)")
+    parser.add_argument("--contract", type=Path, help="contract YAML (default: the orders contract)")
+    parser.add_argument("--check", dest="only", action="append", default=[], metavar="ID",
+                        help="run only this check id (repeatable)")
+    parser.add_argument("--report-json", type=Path, metavar="FILE", help="write the JSON report here")
+    parser.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here")
+    parser.add_argument("--timeout", type=float, default=3.0, metavar="S", help="per-invocation limit (default 3 s)")
+    parser.add_argument("--memory", type=int, default=512, metavar="MB", help="per-environment memory limit")
+    parser.add_argument("--parallel", type=int, default=4, metavar="N", help="checks run at once (default 4)")
+
+
+def _writable(path: Path | None) -> None:
+    if path is not None and not path.parent.is_dir():
+        raise UsageError("folder for the report does not exist", where=str(path))
+
+
+def run(args: argparse.Namespace) -> int:
+    _writable(args.report_json)
+    _writable(args.junit)
+    contract = load_contract(args.contract or default_contract_path())
+    specs = select(args.profile, args.only)
+    target = detect(args.target, args.runtime)
+    canaries = Canaries.fresh()
+    started = time.monotonic()
+    runtime = make_runtime(target, contract, canaries, timeout_s=args.timeout, memory_mb=args.memory)
+    report = RunReport(target=args.target, runtime=runtime.name, runtime_reason=target.reason, profile=args.profile,
+                       contract=str(contract.source))
+    terminal = TerminalReporter(len(specs))
+    try:
+        runtime.start()
+        runtime.probe()
+        terminal.header(report)
+        report.results = run_checks(specs, runtime, contract, canaries, parallel=args.parallel,
+                                    on_result=terminal.on_result)
+    finally:
+        runtime.close()
+    report.duration_s = time.monotonic() - started
+    terminal.finish(report)
+    if args.report_json:
+        write_json(report, args.report_json)
+    if args.junit:
+        write_junit(report, args.junit)
+    return report.exit_code
