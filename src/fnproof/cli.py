@@ -16,6 +16,7 @@ from fnproof.errors import UsageError
 # command name -> (module under fnproof.commands, one-line help)
 COMMANDS = {
     "check": ("check", "run the conformance checks against a handler"),
+    "setup": ("setup", "install the Node packages the runtimes need (otherwise done on first use)"),
 }
 
 

@@ -17,8 +17,8 @@ MARKS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "error": "ERR "}
 class TerminalReporter:
     """One line per check as it finishes, then the failures in full, then a summary."""
 
-    def __init__(self, total: int, stream: TextIO = sys.stdout) -> None:
-        self.total, self.done, self.stream = total, 0, stream
+    def __init__(self, total: int, stream: TextIO | None = None) -> None:
+        self.total, self.done, self.stream = total, 0, stream or sys.stdout
 
     def header(self, report: RunReport) -> None:
         print(f"fnproof {__version__}: {report.target}", file=self.stream)

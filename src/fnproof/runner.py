@@ -12,9 +12,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Callable, Literal
 
+from pathlib import Path
+
 from fnproof.checks.context import Canaries, CheckContext
-from fnproof.checks.registry import CheckFailed, CheckSkipped, CheckSpec
-from fnproof.contract import Contract
+from fnproof.checks.registry import CheckFailed, CheckSkipped, CheckSpec, select
+from fnproof.contract import Contract, default_contract_path, load_contract
 from fnproof.runtimes.base import Runtime
 
 Outcome = Literal["passed", "failed", "skipped", "error"]
@@ -89,3 +91,35 @@ def run_checks(specs: list[CheckSpec], runtime: Runtime, contract: Contract, can
             if on_result:
                 on_result(result)
     return [results[spec.id] for spec in specs]
+
+
+def check_target(target: str, *, runtime: str | None = None, profile: str = "production",
+                 contract_path: Path | None = None, only: list[str] | tuple[str, ...] = (),
+                 timeout_s: float = 3.0, memory_mb: int = 512, parallel: int = 4,
+                 on_start: Callable[[RunReport, int], None] | None = None,
+                 on_result: Callable[[CheckResult], None] | None = None) -> RunReport:
+    """Everything `fnproof check` does short of printing: validate, detect, start, run, stop.
+
+    Raises UsageError/SetupError before any check runs when the input or machine is wrong.
+    """
+    from fnproof.runtimes.detect import detect
+    from fnproof.runtimes.factory import make_runtime
+
+    contract = load_contract(contract_path or default_contract_path())
+    specs = select(profile, only)
+    detected = detect(target, runtime)
+    canaries = Canaries.fresh()
+    started = time.monotonic()
+    built = make_runtime(detected, contract, canaries, timeout_s=timeout_s, memory_mb=memory_mb)
+    report = RunReport(target=target, runtime=built.name, runtime_reason=detected.reason, profile=profile,
+                       contract=str(contract.source))
+    try:
+        built.start()
+        built.probe()
+        if on_start:
+            on_start(report, len(specs))
+        report.results = run_checks(specs, built, contract, canaries, parallel=parallel, on_result=on_result)
+    finally:
+        built.close()
+    report.duration_s = time.monotonic() - started
+    return report

@@ -100,7 +100,8 @@ class CheckContext:
     def expect_healthy(self, request: Request, response: Response) -> None:
         """No thrown error, crash, timeout or 5xx; a JSON body with a JSON content type."""
         if response.outcome != "ok":
-            raise CheckFailed(f"the invocation failed ({response.outcome})", request=request, response=response,
+            brief = (response.error or "").splitlines()[0][:90] if response.error else ""
+            raise CheckFailed(f"the invocation failed ({response.outcome}: {brief})", request=request, response=response,
                               expected="a response, not a failed invocation")
         if response.status >= 500:
             raise CheckFailed("server error", request=request, response=response, expected="no 5xx for any input")

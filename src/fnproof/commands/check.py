@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
-from fnproof.checks.context import Canaries
-from fnproof.checks.registry import PROFILES, select
-from fnproof.contract import default_contract_path, load_contract
+from fnproof.checks.registry import PROFILES
 from fnproof.errors import UsageError
 from fnproof.report import TerminalReporter, write_json, write_junit
-from fnproof.runner import RunReport, run_checks
-from fnproof.runtimes.detect import detect
-from fnproof.runtimes.factory import RUNTIMES, make_runtime
+from fnproof.runner import RunReport, check_target
+from fnproof.runtimes.factory import RUNTIMES
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,24 +35,17 @@ def _writable(path: Path | None) -> None:
 def run(args: argparse.Namespace) -> int:
     _writable(args.report_json)
     _writable(args.junit)
-    contract = load_contract(args.contract or default_contract_path())
-    specs = select(args.profile, args.only)
-    target = detect(args.target, args.runtime)
-    canaries = Canaries.fresh()
-    started = time.monotonic()
-    runtime = make_runtime(target, contract, canaries, timeout_s=args.timeout, memory_mb=args.memory)
-    report = RunReport(target=args.target, runtime=runtime.name, runtime_reason=target.reason, profile=args.profile,
-                       contract=str(contract.source))
-    terminal = TerminalReporter(len(specs))
-    try:
-        runtime.start()
-        runtime.probe()
+    terminal: TerminalReporter | None = None
+
+    def started(report: RunReport, total: int) -> None:
+        nonlocal terminal
+        terminal = TerminalReporter(total)
         terminal.header(report)
-        report.results = run_checks(specs, runtime, contract, canaries, parallel=args.parallel,
-                                    on_result=terminal.on_result)
-    finally:
-        runtime.close()
-    report.duration_s = time.monotonic() - started
+
+    report = check_target(args.target, runtime=args.runtime, profile=args.profile, contract_path=args.contract,
+                          only=args.only, timeout_s=args.timeout, memory_mb=args.memory, parallel=args.parallel,
+                          on_start=started, on_result=lambda result: terminal and terminal.on_result(result))
+    assert terminal is not None
     terminal.finish(report)
     if args.report_json:
         write_json(report, args.report_json)

@@ -11,7 +11,7 @@ import shutil
 import tempfile
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from fnproof.errors import UsageError
 from fnproof.lambda_events import build_event, result_to_response
@@ -26,10 +26,11 @@ SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 
 class LambdaEnvironment(Environment):
-    def __init__(self, process: ProcessEnvironment, timeout_s: float) -> None:
+    def __init__(self, process: ProcessEnvironment, timeout_s: float, store_ready: Callable[[], object]) -> None:
         self._process = process
         self.id = process.id
         self._timeout_s = timeout_s
+        self._store_ready = store_ready
 
     def prepare(self) -> None:
         try:
@@ -38,6 +39,7 @@ class LambdaEnvironment(Environment):
             pass  # reported by the first invoke, as Lambda reports init failures
 
     def invoke(self, request: Request) -> Response:
+        self._store_ready()  # environments boot while the store starts; invocations wait for it
         event = build_event(request)
         raw = self._process.invoke({"event": event, "request_id": event["requestContext"]["requestId"]},
                                    self._timeout_s)
@@ -95,7 +97,7 @@ class LambdaRuntime(Runtime):
             self.dynamodb.start()
 
     def sandbox_env(self, workdir: Path) -> dict[str, str]:
-        endpoint = self.dynamodb.endpoint()
+        endpoint = self.dynamodb.planned or self.dynamodb.endpoint()
         name = "fnproof-target"
         env = {
             "PATH": SYSTEM_PATH, "HOME": str(workdir), "TMPDIR": str(workdir / "tmp"), "LANG": "C.UTF-8",
@@ -113,12 +115,16 @@ class LambdaRuntime(Runtime):
         env.update(self.extra_env())
         return env
 
+    def syntax_location(self) -> str | None:
+        """file:line of a syntax error, when the driver's message lacks it."""
+        return None
+
     def _spec(self, workdir: Path) -> DriverSpec:
         return DriverSpec(argv=self.driver_argv(), env=self.sandbox_env(workdir), memory_mb=self.memory_mb)
 
     def environment(self) -> Environment:
         process = ProcessEnvironment(self._spec, label=self.name, base_dir=self._run_dir)
-        return LambdaEnvironment(process, self.timeout_s)
+        return LambdaEnvironment(process, self.timeout_s, self.dynamodb.endpoint)
 
     def probe(self) -> None:
         process = ProcessEnvironment(self._spec, label=f"{self.name}-probe", base_dir=self._run_dir)
@@ -126,8 +132,8 @@ class LambdaRuntime(Runtime):
             process.start()
         except InitError as exc:
             if exc.kind in {"syntax", "export", "module"}:
-                where = None if exc.kind == "syntax" else str(self.handler_file)
-                raise UsageError(str(exc), where=where) from None
+                where = self.syntax_location() if exc.kind == "syntax" else None
+                raise UsageError(str(exc), where=where or str(self.handler_file)) from None
             # A handler that throws or dies at import is the handler's failure, not bad usage:
             # every check reports it.
         finally:

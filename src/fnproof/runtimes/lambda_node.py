@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
 
 from fnproof.runtimes.lambda_common import LambdaRuntime, node_dir_on_path
@@ -28,3 +30,10 @@ class LambdaNodeRuntime(LambdaRuntime):
 
     def extra_env(self) -> dict[str, str]:
         return {"NODE_PATH": str(self._sdk / "node_modules"), "PATH": node_dir_on_path(self._node)}
+
+    def syntax_location(self) -> str | None:
+        # Node 20 reports ESM syntax errors without a location; `node --check` prints it.
+        done = subprocess.run([self._node, "--check", str(self.handler_file)], capture_output=True, text=True,
+                              timeout=10, env={"PATH": node_dir_on_path(self._node)})
+        match = re.match(r"^(.+):(\d+)$", (done.stderr or "").splitlines()[0] if done.stderr else "")
+        return f"{match.group(1)}:{match.group(2)}" if match else None

@@ -27,7 +27,7 @@ register('./sdk_resolve_hooks.mjs', import.meta.url, { data: { sdkDir } });
 
 function describe(error) {
   if (error instanceof Error) {
-    const where = (error.stack || '').split('\n').find((l) => l.includes(handlerFile)) || '';
+    const where = (error.stack || '').split('\n').slice(1).find((l) => l.trim().startsWith('at ') && l.includes(handlerFile)) || '';
     return `${error.name}: ${error.message}${where ? ' ' + where.trim() : ''}`;
   }
   try { return `non-Error thrown: ${JSON.stringify(error)}`; } catch { return `non-Error thrown: ${String(error)}`; }
@@ -37,13 +37,6 @@ function initKind(error) {
   if (error instanceof SyntaxError) return 'syntax';
   if (error && (error.code === 'ERR_MODULE_NOT_FOUND' || error.code === 'MODULE_NOT_FOUND')) return 'module';
   return 'throw';
-}
-
-function syntaxLocation(error) {
-  // ESM syntax errors put "file:///path:LINE" as the first stack line.
-  const first = String(error.stack || '').split('\n')[0];
-  const match = first.match(/^(?:file:\/\/)?(.+):(\d+)$/);
-  return match ? `${decodeURIComponent(match[1])}:${match[2]}` : handlerFile;
 }
 
 let handler;
@@ -59,7 +52,7 @@ try {
   }
 } catch (error) {
   const kind = initKind(error);
-  const message = kind === 'syntax' ? `${syntaxLocation(error)}: ${error.message}` : describe(error);
+  const message = kind === 'syntax' ? `${error.name}: ${error.message}` : describe(error);
   endOfOutput();
   reply({ init_error: { kind, message } });
   process.exit(0);

@@ -208,6 +208,9 @@ class ProcessEnvironment:
     def invoke(self, payload: dict[str, Any], timeout_s: float) -> RawResult:
         with self._lock:
             try:
+                if self._proc is not None and self._proc.poll() is not None:
+                    self.deaths += 1  # died between invocations (an uncaught error after replying)
+                    self._kill()
                 self.ensure_started()
             except InitError as exc:
                 self.deaths += 1

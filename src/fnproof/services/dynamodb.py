@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -34,11 +35,17 @@ class LocalDynamoDB:
         self._ready = threading.Event()
         self._endpoint: DynamoEndpoint | None = None
         self._error: str | None = None
+        self.planned: DynamoEndpoint | None = None
 
     def start(self) -> "LocalDynamoDB":
+        """Start the server; `planned` is known at once so environments can boot meanwhile."""
+        with socket.socket() as probe:  # choose the port now; the server binds it a moment later
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.planned = DynamoEndpoint(url=f"http://127.0.0.1:{port}", table=self.table)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "fnproof.services.dynamodb_server", self.table, self.partition_key],
+            [sys.executable, "-m", "fnproof.services.dynamodb_server", self.table, self.partition_key, str(port)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
             start_new_session=True,
         )

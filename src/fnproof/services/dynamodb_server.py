@@ -1,6 +1,6 @@
 """Entry point of the DynamoDB service subprocess: moto in server mode on loopback.
 
-Run as `python -m fnproof.services.dynamodb_server TABLE PK`; prints one JSON line with
+Run as `python -m fnproof.services.dynamodb_server TABLE PK [PORT]`; prints one JSON line with
 the port once the table exists, then serves until its stdin closes (so it never
 outlives the kit, even when the kit is killed).
 """
@@ -13,9 +13,10 @@ import sys
 
 def main() -> None:
     table, partition_key = sys.argv[1], sys.argv[2]
+    port = int(sys.argv[3]) if len(sys.argv) > 3 else 0
     from moto.server import ThreadedMotoServer
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     port = server._server.server_port  # moto keeps the bound port here only
     import boto3
