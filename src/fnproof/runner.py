@@ -6,6 +6,7 @@ CheckResult; nothing a handler or a check does can end the run early.
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -95,7 +96,7 @@ def run_checks(specs: list[CheckSpec], runtime: Runtime, contract: Contract, can
 
 def check_target(target: str, *, runtime: str | None = None, profile: str = "production",
                  contract_path: Path | None = None, only: list[str] | tuple[str, ...] = (),
-                 timeout_s: float = 3.0, memory_mb: int = 512, parallel: int = 4,
+                 timeout_s: float = 3.0, memory_mb: int = 512, parallel: int = 4, python: str | None = None,
                  on_start: Callable[[RunReport, int], None] | None = None,
                  on_result: Callable[[CheckResult], None] | None = None) -> RunReport:
     """Everything `fnproof check` does short of printing: validate, detect, start, run, stop.
@@ -108,9 +109,11 @@ def check_target(target: str, *, runtime: str | None = None, profile: str = "pro
     contract = load_contract(contract_path or default_contract_path())
     specs = select(profile, only)
     detected = detect(target, runtime)
-    canaries = Canaries.fresh()
+    # A live deployment has its own secret: take it from the caller's environment, if there.
+    live_secret = os.environ.get(contract.auth_env or "") if detected.runtime == "http" else None
+    canaries = Canaries.fresh(secret=live_secret)
     started = time.monotonic()
-    built = make_runtime(detected, contract, canaries, timeout_s=timeout_s, memory_mb=memory_mb)
+    built = make_runtime(detected, contract, canaries, timeout_s=timeout_s, memory_mb=memory_mb, python=python)
     report = RunReport(target=target, runtime=built.name, runtime_reason=detected.reason, profile=profile,
                        contract=str(contract.source))
     try:

@@ -13,7 +13,8 @@ from fnproof.runtimes.factory import RUNTIMES
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("target", help="handler file (FILE or FILE:EXPORT) or a Worker folder")
+    parser.add_argument("target", nargs="?", help="handler file (FILE or FILE:EXPORT), a Worker folder, or a URL")
+    parser.add_argument("--url", help="base URL of a running deployment (same as giving the URL as target)")
     parser.add_argument("--runtime", choices=sorted(RUNTIMES), help="override runtime detection")
     parser.add_argument("--profile", choices=PROFILES, default="production",
                         help="checks to run; profiles nest (default: production)")
@@ -24,6 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here")
     parser.add_argument("--timeout", type=float, default=3.0, metavar="S", help="per-invocation limit (default 3 s)")
     parser.add_argument("--memory", type=int, default=512, metavar="MB", help="per-environment memory limit")
+    parser.add_argument("--python", metavar="EXE", help="interpreter for lambda-python handlers (default: this one)")
     parser.add_argument("--parallel", type=int, default=4, metavar="N", help="checks run at once (default 4)")
 
 
@@ -33,6 +35,11 @@ def _writable(path: Path | None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if bool(args.url) == bool(args.target):
+        raise UsageError("give one target: a handler file, a Worker folder, or --url URL")
+    if args.url and not args.url.startswith(("http://", "https://")):
+        raise UsageError(f"--url needs an http:// or https:// URL, got {args.url!r}")
+    args.target = args.target or args.url
     _writable(args.report_json)
     _writable(args.junit)
     terminal: TerminalReporter | None = None
@@ -44,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
 
     report = check_target(args.target, runtime=args.runtime, profile=args.profile, contract_path=args.contract,
                           only=args.only, timeout_s=args.timeout, memory_mb=args.memory, parallel=args.parallel,
+                          python=args.python,
                           on_start=started, on_result=lambda result: terminal and terminal.on_result(result))
     assert terminal is not None
     terminal.finish(report)

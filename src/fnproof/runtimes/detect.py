@@ -21,6 +21,7 @@ class Target:
     export: str | None
     runtime: str
     reason: str
+    url: str | None = None
 
 
 def split_export(spec: str) -> tuple[Path, str | None]:
@@ -32,6 +33,10 @@ def split_export(spec: str) -> tuple[Path, str | None]:
 
 
 def detect(spec: str, runtime: str | None = None) -> Target:
+    if spec.startswith(("http://", "https://")):
+        if runtime not in (None, "http"):
+            raise UsageError(f"a URL runs on the http runtime, not {runtime}")
+        return Target(Path("."), None, "http", "a URL: checks that need to control environments are skipped", spec)
     path, export = split_export(spec)
     if not path.exists():
         raise UsageError("no such file or folder", where=str(path))

@@ -9,26 +9,34 @@ from fnproof.contract import Contract
 from fnproof.errors import UsageError
 from fnproof.runtimes.base import Runtime
 from fnproof.runtimes.detect import Target
+from fnproof.runtimes.http_url import HttpRuntime
 from fnproof.runtimes.lambda_node import LambdaNodeRuntime
+from fnproof.runtimes.lambda_python import LambdaPythonRuntime
 
 
-def _lambda(cls: type) -> Callable[..., Runtime]:
-    def build(target: Target, contract: Contract, canaries: Canaries, **limits: float) -> Runtime:
-        return cls(target.path, target.export or "handler", secret=canaries.secret,
+def _lambda(cls: type, default_export: str) -> Callable[..., Runtime]:
+    def build(target: Target, contract: Contract, canaries: Canaries, **options: object) -> Runtime:
+        return cls(target.path, target.export or default_export, secret=canaries.secret,
                    table_env=contract.table_env, partition_key=contract.partition_key,
-                   secret_env=contract.auth_env or "WEBHOOK_SECRET", **limits)
+                   secret_env=contract.auth_env or "WEBHOOK_SECRET", **options)
     return build
 
 
 RUNTIMES: dict[str, Callable[..., Runtime]] = {
-    "lambda-node": _lambda(LambdaNodeRuntime),
+    "lambda-node": _lambda(LambdaNodeRuntime, "handler"),
+    "lambda-python": _lambda(LambdaPythonRuntime, ""),  # '' = handler, then lambda_handler
+    "http": lambda target, contract, canaries, timeout_s, memory_mb: HttpRuntime(target.url or "",
+                                                                                 timeout_s=max(10.0, timeout_s)),
 }
 
 
 def make_runtime(target: Target, contract: Contract, canaries: Canaries, *, timeout_s: float,
-                 memory_mb: int) -> Runtime:
+                 memory_mb: int, python: str | None = None) -> Runtime:
     build = RUNTIMES.get(target.runtime)
     if build is None:
         raise UsageError(f"runtime {target.runtime} ({target.reason}) is not available in this version",
                          where=str(target.path))
-    return build(target, contract, canaries, timeout_s=timeout_s, memory_mb=memory_mb)
+    options: dict[str, object] = {"timeout_s": timeout_s, "memory_mb": memory_mb}
+    if target.runtime == "lambda-python" and python:
+        options["python"] = python
+    return build(target, contract, canaries, **options)

@@ -110,7 +110,7 @@ class LambdaRuntime(Runtime):
             "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
             "AWS_LAMBDA_LOG_STREAM_NAME": f"2026/11/26/[$LATEST]{uuid.uuid4().hex}",
             "AWS_EXECUTION_ENV": self.execution_env, "LAMBDA_TASK_ROOT": str(self.handler_file.parent),
-            "_HANDLER": f"{self.handler_file.stem}.{self.export}",
+            "_HANDLER": f"{self.handler_file.stem}.{self.export or 'handler'}",
         }
         env.update(self.extra_env())
         return env
@@ -132,7 +132,7 @@ class LambdaRuntime(Runtime):
             process.start()
         except InitError as exc:
             if exc.kind in {"syntax", "export", "module"}:
-                where = self.syntax_location() if exc.kind == "syntax" else None
+                where = exc.where or (self.syntax_location() if exc.kind == "syntax" else None)
                 raise UsageError(str(exc), where=where or str(self.handler_file)) from None
             # A handler that throws or dies at import is the handler's failure, not bad usage:
             # every check reports it.

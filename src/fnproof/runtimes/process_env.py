@@ -65,10 +65,11 @@ class RawResult:
 class InitError(Exception):
     """The handler could not be loaded; `kind` is syntax | export | module | throw | crash."""
 
-    def __init__(self, kind: str, message: str, logs: tuple[LogLine, ...] = ()) -> None:
+    def __init__(self, kind: str, message: str, logs: tuple[LogLine, ...] = (), where: str | None = None) -> None:
         super().__init__(message)
         self.kind = kind
         self.logs = logs
+        self.where = where
 
 
 class _StreamCollector(threading.Thread):
@@ -186,7 +187,7 @@ class ProcessEnvironment:
         if "init_error" in reply:
             self._kill()
             err = reply["init_error"]
-            raise InitError(err.get("kind", "throw"), err.get("message", "unknown init error"), logs)
+            raise InitError(err.get("kind", "throw"), err.get("message", "unknown init error"), logs, err.get("where"))
         self.init_logs = logs
 
     def ensure_started(self) -> None:

@@ -53,18 +53,18 @@ class LocalDynamoDB:
         return self
 
     def _await_ready(self) -> None:
-        assert self._proc is not None and self._proc.stdout is not None
-        line = self._proc.stdout.readline()
+        proc = self._proc  # stop() may clear the attribute while this thread still reads
+        assert proc is not None and proc.stdout is not None and proc.stderr is not None
+        line = proc.stdout.readline()
         try:
             port = json.loads(line)["port"]
             self._endpoint = DynamoEndpoint(url=f"http://127.0.0.1:{port}", table=self.table)
         except (ValueError, KeyError, TypeError):
-            tail = " ".join((self._proc.stderr.read() if self._proc.stderr else "").split())[-400:]  # type: ignore[union-attr]
+            tail = " ".join(proc.stderr.read().split())[-400:]
             self._error = f"local DynamoDB (moto server) did not start: {tail or 'no output'}"
         self._ready.set()
-        if self._proc.stderr:
-            for _ in self._proc.stderr:  # keep draining so the server never blocks on a full pipe
-                pass
+        for _ in proc.stderr:  # keep draining so the server never blocks on a full pipe
+            pass
 
     def endpoint(self) -> DynamoEndpoint:
         if not self._ready.wait(self.timeout_s):
