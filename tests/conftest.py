@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from fnproof.cli import main
+from fnproof.paths import cache_dir
+
+# pytester moves HOME for inner runs; keep one npm cache for the whole test session.
+os.environ.setdefault("FNPROOF_CACHE_DIR", str(cache_dir()))
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"

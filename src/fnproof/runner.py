@@ -94,15 +94,27 @@ def run_checks(specs: list[CheckSpec], runtime: Runtime, contract: Contract, can
     return [results[spec.id] for spec in specs]
 
 
-def check_target(target: str, *, runtime: str | None = None, profile: str = "production",
-                 contract_path: Path | None = None, only: list[str] | tuple[str, ...] = (),
-                 timeout_s: float = 3.0, memory_mb: int = 512, parallel: int = 4, python: str | None = None,
-                 on_start: Callable[[RunReport, int], None] | None = None,
-                 on_result: Callable[[CheckResult], None] | None = None) -> RunReport:
-    """Everything `fnproof check` does short of printing: validate, detect, start, run, stop.
+@dataclass(slots=True)
+class PreparedRun:
+    """A validated run, not yet started: what the CLI and the pytest plugin share."""
 
-    Raises UsageError/SetupError before any check runs when the input or machine is wrong.
-    """
+    target: str
+    profile: str
+    contract: Contract
+    specs: list[CheckSpec]
+    canaries: Canaries
+    runtime: Runtime
+    runtime_reason: str
+
+    def report(self) -> RunReport:
+        return RunReport(target=self.target, runtime=self.runtime.name, runtime_reason=self.runtime_reason,
+                         profile=self.profile, contract=str(self.contract.source))
+
+
+def prepare_run(target: str, *, runtime: str | None = None, profile: str = "production",
+                contract_path: Path | None = None, only: list[str] | tuple[str, ...] = (),
+                timeout_s: float = 3.0, memory_mb: int = 512, python: str | None = None) -> PreparedRun:
+    """Validate every input and build the runtime; raises UsageError before anything starts."""
     from fnproof.runtimes.detect import detect
     from fnproof.runtimes.factory import make_runtime
 
@@ -112,17 +124,28 @@ def check_target(target: str, *, runtime: str | None = None, profile: str = "pro
     # A live deployment has its own secret: take it from the caller's environment, if there.
     live_secret = os.environ.get(contract.auth_env or "") if detected.runtime == "http" else None
     canaries = Canaries.fresh(secret=live_secret)
-    started = time.monotonic()
     built = make_runtime(detected, contract, canaries, timeout_s=timeout_s, memory_mb=memory_mb, python=python)
-    report = RunReport(target=target, runtime=built.name, runtime_reason=detected.reason, profile=profile,
-                       contract=str(contract.source))
+    return PreparedRun(target, profile, contract, specs, canaries, built, detected.reason)
+
+
+def check_target(target: str, *, on_start: Callable[[RunReport, int], None] | None = None,
+                 on_result: Callable[[CheckResult], None] | None = None, parallel: int = 4,
+                 **options: object) -> RunReport:
+    """Everything `fnproof check` does short of printing: validate, detect, start, run, stop.
+
+    Raises UsageError/SetupError before any check runs when the input or machine is wrong.
+    """
+    started = time.monotonic()
+    run = prepare_run(target, **options)  # type: ignore[arg-type]
+    report = run.report()
     try:
-        built.start()
-        built.probe()
+        run.runtime.start()
+        run.runtime.probe()
         if on_start:
-            on_start(report, len(specs))
-        report.results = run_checks(specs, built, contract, canaries, parallel=parallel, on_result=on_result)
+            on_start(report, len(run.specs))
+        report.results = run_checks(run.specs, run.runtime, run.contract, run.canaries, parallel=parallel,
+                                    on_result=on_result)
     finally:
-        built.close()
+        run.runtime.close()
     report.duration_s = time.monotonic() - started
     return report
