@@ -17,6 +17,11 @@ from fnproof.errors import UsageError
 COMMANDS = {
     "check": ("check", "run the conformance checks against a handler"),
     "setup": ("setup", "install the Node packages the runtimes need (otherwise done on first use)"),
+    "prompts": ("prompts", "list, show, diff and lint the versioned prompt templates"),
+    "checklist": ("checklist", "render a deploy or review checklist, ticked from a JSON report"),
+    "init": ("init", "install rules, slash commands, the Stop hook, fixtures and CI into a repository"),
+    "matrix": ("matrix", "print the traceability table: rules, prompts, checks, checklist items"),
+    "hook": ("hook", "Claude Code hook entry points (what `fnproof init` puts in settings.json)"),
 }
 
 

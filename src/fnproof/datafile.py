@@ -24,7 +24,7 @@ def load_schema(name: str) -> dict[str, Any]:
     return json.loads(schema_path(name).read_text(encoding="utf-8"))
 
 
-def _node_line(root: yaml.Node | None, path: Iterable[Any]) -> int | None:
+def node_line(root: yaml.Node | None, path: Iterable[Any]) -> int | None:
     """1-based line of the YAML node at a jsonschema error path (deepest node found)."""
     node = root
     line = node.start_mark.line + 1 if node is not None else None
@@ -54,7 +54,7 @@ def validate(data: Any, schema_name: str, *, source: str, root_node: yaml.Node |
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is None:
         return
-    line = _node_line(root_node, error.absolute_path)
+    line = node_line(root_node, error.absolute_path)
     where = f"{source}:{line + line_offset}" if line is not None else source
     raise UsageError(f"{_field(error.absolute_path)}: {error.message}", where=where)
 

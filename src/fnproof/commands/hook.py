@@ -1,0 +1,36 @@
+"""`fnproof hook stop`: the Claude Code Stop hook that `fnproof init` writes into settings.json."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from fnproof import stop_hook
+from fnproof.checks.registry import PROFILES
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="event", metavar="EVENT", required=True)
+    stop = sub.add_parser("stop", help="run fnproof check; exit 2 with the failures so Claude Code keeps fixing")
+    stop.add_argument("--target", required=True, help="the handler, relative to the project folder")
+    stop.add_argument("--profile", choices=PROFILES, default="production")
+    stop.add_argument("--max-rounds", type=int, default=5, metavar="N",
+                      help="stop blocking after N failing rounds in a row (default 5)")
+
+
+def _payload() -> dict:
+    if sys.stdin is None or sys.stdin.isatty():
+        return {}
+    try:
+        data = json.loads(sys.stdin.read() or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def run(args: argparse.Namespace) -> int:
+    code, message = stop_hook.stop(_payload(), target=args.target, profile=args.profile, max_rounds=args.max_rounds)
+    if message:
+        print(message, file=sys.stderr, end="" if message.endswith("\n") else "\n")
+    return code

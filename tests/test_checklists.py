@@ -1,0 +1,133 @@
+"""Checklists: validation with file:line, ticking items from a JSON report, rendering."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, write
+from fnproof.checklists import checklist_path, load_checklist
+from fnproof.checks.registry import all_checks
+
+
+def _report(tmp_path: Path, outcomes: dict[str, tuple[str, str]], profile: str = "production") -> Path:
+    """A report in the format `fnproof check --report-json` writes: every check passed unless listed."""
+    checks = [{"id": spec.id, "outcome": outcomes.get(spec.id, ("passed", ""))[0],
+               "message": outcomes.get(spec.id, ("passed", ""))[1], "duration_s": 0.1}
+              for spec in all_checks() if spec.id not in outcomes or outcomes[spec.id][0] != "absent"]
+    summary = {k: sum(1 for c in checks if c["outcome"] == k) for k in ("passed", "failed", "skipped", "error")}
+    report = {"target": "src/handler.mjs", "runtime": "lambda-node", "profile": profile, "checks": checks,
+              "summary": summary}
+    return write(tmp_path / "report.json", json.dumps(report))
+
+
+def _item_lines(markdown: str) -> dict[str, str]:
+    """item id -> its two rendered lines, joined."""
+    lines = markdown.splitlines()
+    return {line.split("**")[1]: line + "\n" + lines[i + 1] for i, line in enumerate(lines) if line.startswith("- [")}
+
+
+def test_without_a_report_automatic_items_stay_open(cli):
+    code, out, _ = cli("checklist", "deploy")
+    deploy = load_checklist(checklist_path("deploy"))
+    items = _item_lines(out)
+    assert code == 0 and set(items) == {i.id for i in deploy.items}
+    for item in deploy.items:
+        line = items[item.id]
+        assert line.startswith("- [ ]")
+        if item.human:
+            assert "🧑" in line
+        else:
+            assert all(f"`{c}`" in line for c in item.checks) and "run `fnproof check`" in line
+
+
+def test_a_report_ticks_flags_and_notes(cli, tmp_path):
+    report = _report(tmp_path, {
+        "concurrent-duplicates": ("failed", "3 different orders for one key\n  sent: POST /orders"),
+        "rest-v1-event": ("skipped", "REST v1 events are a Lambda shape; workers gets HTTP requests"),
+        "auth-required": ("absent", ""),
+    })
+    code, out, _ = cli("checklist", "deploy", "--report", report)
+    items = _item_lines(out)
+    assert code == 0
+    assert items["idempotency"].startswith("- [ ] ❌") and "`concurrent-duplicates` failed: 3 different orders" in items["idempotency"]
+    assert "sent: POST" not in items["idempotency"]  # the first line of the message only
+    assert items["local-proof"].startswith("- [ ] ⚠️") and "`rest-v1-event` skipped: REST v1" in items["local-proof"]
+    assert "`accepts-valid-order` passed" in items["local-proof"]
+    assert items["config-secrets"].startswith("- [ ] ⚠️") and "`auth-required` not in the report" in items["config-secrets"]
+    assert items["observability"].startswith("- [x]")
+    assert "evidence: `json-logs` passed, `no-secrets-in-logs` passed" in items["observability"]
+    assert items["permissions"].startswith("- [ ] 🧑")
+    assert "`src/handler.mjs` on lambda-node, profile production" in out
+    assert "2 ticked, 1 failed, 2 incomplete" in out
+
+
+def test_text_format(cli, tmp_path):
+    code, out, _ = cli("checklist", "review", "--report", _report(tmp_path, {}), "--format", "text")
+    assert code == 0 and out.startswith("Pre-publication review\n")
+    assert "[x] idempotency" in out and "[?] permissions" in out and "`" not in out
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js for the reference handler")
+def test_end_to_end_with_the_reference_handler(cli, tmp_path):
+    report = tmp_path / "report.json"
+    code, _, err = cli("check", ROOT / "reference" / "lambda-node" / "index.mjs", "--report-json", report)
+    assert code == 0, err
+    code, out, _ = cli("checklist", "deploy", "--report", report)
+    deploy = load_checklist(checklist_path("deploy"))
+    automatic = [i.id for i in deploy.items if not i.human]
+    assert code == 0 and all(_item_lines(out)[i].startswith("- [x]") for i in automatic)
+
+
+def _checklist(tmp_path: Path, body: str) -> Path:
+    return write(tmp_path / "team.yaml", "name: team\ntitle: Team checklist\nitems:\n" + body)
+
+
+@pytest.mark.parametrize("body, line, message", [
+    ("  - id: a\n    question: Is the thing done properly?\n    checks: [replay-equality, no-such-check]\n",
+     6, "unknown check id 'no-such-check'"),
+    ("  - id: a\n    question: Is the thing done properly?\n    human: true\n    checks: [replay-equality]\n",
+     7, "either checks or human: true, not both"),
+    ("  - id: a\n    question: Is the thing done properly?\n", 4, "'checks' is a required property"),
+    ("  - id: a\n    question: Is the thing done properly?\n    human: true\n"
+     "  - id: a\n    question: Is the other thing done?\n    human: true\n", 7, "item id 'a' is used twice"),
+    ("  - id: a\n    question: [unclosed\n", 6, "invalid YAML"),
+    ("  - id: Bad Id\n    question: Is the thing done properly?\n    human: true\n", 4, "does not match"),
+])
+def test_malformed_checklists_point_at_their_line(cli, tmp_path, body, line, message):
+    path = _checklist(tmp_path, body)
+    code, out, err = cli("checklist", path)
+    assert code == 2 and out == ""
+    assert err.startswith(f"fnproof: error: {path}:{line}: ") and message in err, err
+    assert err.count("\n") == 1
+
+
+def test_unknown_checklist_name(cli):
+    code, _, err = cli("checklist", "launch")
+    assert code == 2 and "unknown checklist 'launch'; choose one of deploy, review" in err
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"target": "x"', "invalid JSON"),
+    ('{"target": "x", "runtime": "lambda-node", "profile": "production", "checks": [], "summary": {}}',
+     "'passed' is a required property"),
+    ('{"target": "x", "runtime": "r", "profile": "production", "summary": {"passed": 0, "failed": 0, '
+     '"skipped": 0, "error": 0}, "checks": [{"id": "a", "outcome": "flaky", "message": "", "duration_s": 0}]}',
+     "'flaky' is not one of"),
+])
+def test_reports_are_validated(cli, tmp_path, text, message):
+    report = write(tmp_path / "report.json", text)
+    code, out, err = cli("checklist", "deploy", "--report", report)
+    assert code == 2 and out == "" and str(report) in err and message in err
+
+
+def test_the_kits_checklists_cite_only_registered_checks():
+    known = {spec.id for spec in all_checks()}
+    for name in ("deploy", "review"):
+        checklist = load_checklist(checklist_path(name))
+        for item in checklist.items:
+            assert item.human != bool(item.checks), item.id
+            assert set(item.checks) <= known
