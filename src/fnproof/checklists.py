@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from fnproof.checks.registry import all_checks
-from fnproof.datafile import node_line as node_line
+from fnproof.datafile import node_line
 from fnproof.datafile import load_json, parse_yaml, validate
 from fnproof.errors import UsageError
 from fnproof.paths import data_path

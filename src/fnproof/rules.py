@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from fnproof.checks.registry import all_checks, in_profile
-from fnproof.datafile import node_line as node_line
+from fnproof.datafile import node_line
 from fnproof.datafile import parse_yaml, validate
 from fnproof.errors import UsageError
 from fnproof.paths import data_path
