@@ -126,3 +126,17 @@ def test_an_uncaught_error_after_the_reply_crashes_only_that_environment(runtime
         assert call(env, "reject-later").status == 200
         time.sleep(0.2)
         assert call(env, "ping").status == 200  # restarted, as Lambda restarts a crashed runtime
+
+
+def test_an_uncaught_error_is_logged_by_the_platform_not_as_the_handlers_line(tmp_path):
+    """A secret in an exception message reaches Lambda's logs: no-secrets-in-logs must see it,
+    json-logs must not blame the handler for the platform's own line."""
+    from fnproof.runner import check_target
+    from conftest import write
+
+    path = write(tmp_path / "h.mjs", "export const handler = async () => { "
+                 "throw new Error('cannot verify secret ' + process.env.WEBHOOK_SECRET); };\n")
+    report = check_target(str(path), only=["json-logs", "no-secrets-in-logs"])
+    outcomes = {r.id: r.outcome for r in report.results}
+    assert outcomes == {"json-logs": "passed", "no-secrets-in-logs": "failed"}
+    assert "WEBHOOK_SECRET value appears on runtime" in report.results[1].message

@@ -13,7 +13,8 @@ from fnproof.datafile import load_yaml
 from fnproof.runner import check_target
 
 CORPUS = sorted((ROOT / "conformance/known-bad").glob("*/known-bad.yaml"))
-REFERENCES = {"lambda-node": ROOT / "reference/lambda-node/index.mjs"}
+REFERENCES = {"lambda-node": ROOT / "reference/lambda-node/index.mjs",
+              "lambda-python": ROOT / "reference/lambda-python/handler.py"}
 
 
 def declared(path: Path) -> dict:

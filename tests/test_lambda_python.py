@@ -77,3 +77,27 @@ def test_syntax_and_import_errors_are_usage_errors_with_lines(cli, tmp_path):
     missing = write(tmp_path / "d.py", "import not_a_module_anywhere\n")
     code, _, err = cli("check", missing)
     assert code == 2 and "ModuleNotFoundError" in err
+
+
+def test_only_what_lambda_provides_is_importable(cli, tmp_path):
+    """boto3 is there, as on Lambda; the kit's own packages (yaml here) are not."""
+    uses_boto3 = write(tmp_path / "e.py", "import boto3\ndef handler(event, context):\n    return {'statusCode': 200}\n")
+    code, out, _ = cli("check", uses_boto3, "--check", "accepts-valid-order")
+    assert code == 1 and "FAIL accepts-valid-order" in out  # loaded fine, just not an order endpoint
+    uses_yaml = write(tmp_path / "f.py", "import yaml\ndef handler(event, context):\n    return None\n")
+    code, _, err = cli("check", uses_yaml)
+    assert code == 2 and "No module named 'yaml'" in err
+
+
+def test_decimal_results_serialise_as_lambda_does(tmp_path):
+    path = write(tmp_path / "g.py", "from decimal import Decimal\nimport json\n"
+                 "def handler(event, context):\n    return {'statusCode': 200, 'body': json.dumps({'ok': 1}),"
+                 " 'headers': {'x-amount': Decimal('3')}}\n")
+    rt = LambdaPythonRuntime(path, "", secret="s")
+    rt.start()
+    try:
+        with rt.environment() as env:
+            answer = call(env, "x")
+    finally:
+        rt.close()
+    assert answer.outcome == "ok" and answer.headers["x-amount"] == "3"

@@ -31,7 +31,10 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class LogLine:
-    stream: Literal["stdout", "stderr"]
+    """A line of the handler's output; stream "runtime" is what the platform itself logs
+    about the invocation (an uncaught error's report), which is not the handler's writing."""
+
+    stream: Literal["stdout", "stderr", "runtime"]
     text: str
 
 

@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import argparse
 
+from fnproof.runtimes import lambda_python
 from fnproof.runtimes.lambda_node import SDK_PACKAGE
+from fnproof.runtimes.workers import MINIFLARE_LABEL, MINIFLARE_PACKAGE
 from fnproof.services.node_packages import ensure_installed, node_binary
 
-PACKAGES = {"lambda-node": (SDK_PACKAGE, "the AWS SDK for JavaScript v3")}
+# npm packages per runtime: (folder with package.json + lock, what it is)
+PACKAGES = {"lambda-node": (SDK_PACKAGE, "the AWS SDK for JavaScript v3"),
+            "workers": (MINIFLARE_PACKAGE, MINIFLARE_LABEL)}
+RUNTIMES = sorted({*PACKAGES, "lambda-python"})
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--runtime", action="append", choices=sorted(PACKAGES),
+    parser.add_argument("--runtime", action="append", choices=RUNTIMES,
                         help="only this runtime's packages (repeatable; default: all)")
 
 
 def run(args: argparse.Namespace) -> int:
-    node_binary()
-    for name in args.runtime or sorted(PACKAGES):
+    for name in args.runtime or RUNTIMES:
+        if name == "lambda-python":
+            print(f"{name}: boto3 environment ready in {lambda_python.prepare()}")
+            continue
+        node_binary()
         package_dir, label = PACKAGES[name]
         print(f"{name}: {label} ready in {ensure_installed(package_dir, label)}")
     return 0

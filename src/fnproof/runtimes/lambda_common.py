@@ -49,8 +49,11 @@ class LambdaEnvironment(Environment):
             response = Response(status=502, headers={"content-type": "application/json"},
                                 body=b'{"message":"Internal Server Error"}', outcome=raw.outcome,  # type: ignore[arg-type]
                                 error=raw.error)
+        logs = raw.logs
+        if raw.outcome == "error":  # Lambda logs an uncaught error's type and message itself
+            logs += (LogLine("runtime", f"[ERROR] Invoke Error {raw.error}"),)
         return Response(status=response.status, headers=response.headers, body=response.body,
-                        outcome=response.outcome, error=response.error, logs=raw.logs,
+                        outcome=response.outcome, error=response.error, logs=logs,
                         environment=self.id, replaced_environment=raw.ended_environment)
 
     @property

@@ -9,8 +9,11 @@ from pathlib import Path
 
 from fnproof.errors import SetupError
 from fnproof.runtimes.lambda_common import SYSTEM_PATH, LambdaRuntime
+from fnproof.services.python_env import ensure_lambda_python
 
-DRIVER = Path(__file__).resolve().parent / "lambda_python_driver.py"
+HERE = Path(__file__).resolve().parent
+DRIVER = HERE / "lambda_python_driver.py"
+REQUIREMENTS = HERE / "python_sdk" / "requirements.txt"
 
 
 class LambdaPythonRuntime(LambdaRuntime):
@@ -19,16 +22,18 @@ class LambdaPythonRuntime(LambdaRuntime):
 
     def __init__(self, *args: object, python: str | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.python = python or sys.executable
+        self.python = python or ""  # '' = a venv with only what Lambda provides (boto3)
 
     def start(self) -> None:
         super().start()
+        if not self.python:
+            self.python = ensure_lambda_python(REQUIREMENTS, sys.executable)
+            return
         done = subprocess.run([self.python, "-c", "import boto3, sys; print(sys.version.split()[0])"],
                               capture_output=True, text=True)
         if done.returncode != 0:
             raise SetupError(f"{self.python} cannot import boto3 (the Lambda Python runtime provides it); "
                              f"pip install boto3 into that interpreter, or pass --python")
-        self.python_version = done.stdout.strip()
 
     def driver_argv(self) -> tuple[str, ...]:
         # -I: isolated mode (no user site, no PYTHON* variables, script folder not on sys.path)
@@ -36,3 +41,8 @@ class LambdaPythonRuntime(LambdaRuntime):
 
     def extra_env(self) -> dict[str, str]:
         return {"PATH": os.path.dirname(self.python) + ":" + SYSTEM_PATH, "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def prepare() -> str:
+    """Build the handler venv now (for `fnproof setup`)."""
+    return ensure_lambda_python(REQUIREMENTS, sys.executable)

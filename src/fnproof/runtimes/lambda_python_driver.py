@@ -6,6 +6,7 @@ prints stays its own output. Runs with the kit's interpreter (or --python), wher
 importable as in the Lambda Python runtime.
 """
 
+import decimal
 import importlib.util
 import json
 import logging
@@ -74,6 +75,17 @@ except BaseException as exc:  # anything raised at import is an init failure of 
     sys.exit(0)
 
 
+def lambda_json(value):
+    """Serialise a result as the Lambda runtime does: Decimal as a number, text as it is."""
+
+    def number(obj):
+        if isinstance(obj, decimal.Decimal):
+            return int(obj) if obj == obj.to_integral_value() else float(obj)
+        raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+    return json.loads(json.dumps(value, default=number, ensure_ascii=False))
+
+
 class LambdaContext:
     """The attributes handlers read from the Lambda Python context."""
 
@@ -101,7 +113,7 @@ for line in sys.stdin:
     request = json.loads(line)
     try:
         result = function(request["event"], LambdaContext(request.get("request_id"), request["timeout_ms"]))
-        message = {"id": request.get("id"), "outcome": "ok", "result": json.loads(json.dumps(result))}
+        message = {"id": request.get("id"), "outcome": "ok", "result": lambda_json(result)}
     except Exception as exc:  # a failed invocation; the environment lives on, as in Lambda
         message = {"id": request.get("id"), "outcome": "error", "error": f"{type(exc).__name__}: {exc}{where(exc)}"}
     end_of_output()
