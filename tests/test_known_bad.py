@@ -14,7 +14,8 @@ from fnproof.runner import check_target
 
 CORPUS = sorted((ROOT / "conformance/known-bad").glob("*/known-bad.yaml"))
 REFERENCES = {"lambda-node": ROOT / "reference/lambda-node/index.mjs",
-              "lambda-python": ROOT / "reference/lambda-python/handler.py"}
+              "lambda-python": ROOT / "reference/lambda-python/handler.py",
+              "workers": ROOT / "reference/workers"}
 
 
 def declared(path: Path) -> dict:

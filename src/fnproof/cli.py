@@ -22,6 +22,8 @@ COMMANDS = {
     "init": ("init", "install rules, slash commands, the Stop hook, fixtures and CI into a repository"),
     "matrix": ("matrix", "print the traceability table: rules, prompts, checks, checklist items"),
     "hook": ("hook", "Claude Code hook entry points (what `fnproof init` puts in settings.json)"),
+    "eval": ("eval", "generate handlers from a prompt with the Anthropic API and score them by conformance"),
+    "grade": ("grade", "score folders of code Claude Code already wrote, one folder per sample"),
 }
 
 

@@ -12,6 +12,7 @@ from fnproof.runtimes.detect import Target
 from fnproof.runtimes.http_url import HttpRuntime
 from fnproof.runtimes.lambda_node import LambdaNodeRuntime
 from fnproof.runtimes.lambda_python import LambdaPythonRuntime
+from fnproof.runtimes.workers import WorkersRuntime
 
 
 def _lambda(cls: type, default_export: str) -> Callable[..., Runtime]:
@@ -25,6 +26,9 @@ def _lambda(cls: type, default_export: str) -> Callable[..., Runtime]:
 RUNTIMES: dict[str, Callable[..., Runtime]] = {
     "lambda-node": _lambda(LambdaNodeRuntime, "handler"),
     "lambda-python": _lambda(LambdaPythonRuntime, ""),  # '' = handler, then lambda_handler
+    "workers": lambda target, contract, canaries, timeout_s, memory_mb: WorkersRuntime(
+        target.path, secret=canaries.secret, secret_env=contract.auth_env or "WEBHOOK_SECRET",
+        timeout_s=timeout_s, memory_mb=memory_mb),
     "http": lambda target, contract, canaries, timeout_s, memory_mb: HttpRuntime(target.url or "",
                                                                                  timeout_s=max(10.0, timeout_s)),
 }

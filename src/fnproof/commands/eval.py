@@ -1,0 +1,141 @@
+"""`fnproof eval`: does this prompt make Claude write conformant handlers, and how often?
+
+Every input is validated before the first API call, so a typo never costs money.
+Exit 0: the scoreboard was produced. 1: some sample got no reply from the API, so the
+numbers cover fewer samples than asked for. 2: usage or setup error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from fnproof import evaluate
+from fnproof.checks.registry import PROFILES, select
+from fnproof.errors import UsageError
+from fnproof.generate import make_client
+from fnproof.pricing import PriceTable, load_pricing, override
+from fnproof.prompts import find, parse_vars, prompts_dir, resolve_vars
+from fnproof.runtimes.factory import RUNTIMES
+from fnproof.scoreboard import format_compare
+
+COMPARE = "compare.json"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--prompt", metavar="ID@VERSION", help="prompt to measure, e.g. create-function@2")
+    parser.add_argument("--runtime", help="the prompt's runtime variable and the runtime graded (default: the prompt's default)")
+    parser.add_argument("--samples", type=int, default=4, metavar="N", help="replies to generate (default 4)")
+    parser.add_argument("--model", default=evaluate.DEFAULT_MODEL, help=f"model id (default {evaluate.DEFAULT_MODEL})")
+    parser.add_argument("--max-tokens", type=int, default=evaluate.DEFAULT_MAX_TOKENS, metavar="T",
+                        help=f"max_tokens per reply (default {evaluate.DEFAULT_MAX_TOKENS})")
+    parser.add_argument("--temperature", type=float, metavar="X",
+                        help="sampling temperature (default: not sent; newer models accept only their default)")
+    parser.add_argument("--concurrency", type=int, default=4, metavar="C", help="API requests at once (default 4)")
+    parser.add_argument("--out", type=Path, metavar="DIR", help="run folder (default fnproof-evals/<time>-<prompt>-<runtime>)")
+    parser.add_argument("--base-url", metavar="URL", help="Messages API base URL (default: ANTHROPIC_BASE_URL, else Anthropic's)")
+    parser.add_argument("--batch", action="store_true", help="use the Message Batches API (half price, results polled)")
+    parser.add_argument("--batch-poll", type=float, default=5.0, metavar="S",
+                        help="first wait between batch polls; grows x1.5 up to 60 s (default 5)")
+    parser.add_argument("--compare", metavar="ID@VERSION", help="a second prompt version, run the same way and shown side by side")
+    parser.add_argument("--regrade", type=Path, metavar="DIR", help="re-extract and re-grade a saved run; no API calls")
+    parser.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="another prompt variable")
+    parser.add_argument("--input", dest="input_text", default=evaluate.DEFAULT_INPUT, metavar="TEXT",
+                        help="what the user types after the slash command ($ARGUMENTS)")
+    parser.add_argument("--system", type=Path, metavar="FILE",
+                        help="system prompt file (default: the rules section of the kit's CLAUDE.md)")
+    parser.add_argument("--profile", choices=PROFILES, help="grade with this profile (default: the prompt's)")
+    parser.add_argument("--check", dest="only", action="append", default=[], metavar="ID", help="grade only this check (repeatable)")
+    parser.add_argument("--parallel", type=int, default=4, metavar="N", help="checks run at once per sample (default 4)")
+    parser.add_argument("--pricing", type=Path, metavar="FILE", help="price table (default conformance/pricing.yaml)")
+    parser.add_argument("--price", metavar="IN,OUT", help="USD per million input,output tokens for --model, overriding the table")
+
+
+def _positive(name: str, value: float) -> None:
+    if value <= 0:
+        raise UsageError(f"{name} must be greater than 0, got {value:g}")
+
+
+def _spec(args: argparse.Namespace, ref: str, system: tuple[str, str, str | None]) -> evaluate.EvalSpec:
+    prompt = find(prompts_dir(), ref)
+    given = parse_vars(args.var)
+    runtime = args.runtime or given.get("runtime") or (prompt.variables["runtime"].default if "runtime" in prompt.variables else None)
+    if runtime is None:
+        raise UsageError(f"{prompt.ref} has no runtime variable; pass --runtime")
+    if runtime not in prompt.runtimes:
+        raise UsageError(f"{prompt.ref} is written for {', '.join(prompt.runtimes)}, not {runtime}")
+    if runtime not in RUNTIMES:
+        raise UsageError(f"runtime {runtime} cannot be graded in this version (available: {', '.join(sorted(RUNTIMES))})")
+    if "runtime" in prompt.variables:
+        given["runtime"] = runtime
+    variables = resolve_vars(prompt, given)
+    profile = args.profile or prompt.profile
+    select(profile, args.only)  # unknown check ids fail here, before any API call
+    return evaluate.EvalSpec(prompt, variables, runtime, profile, tuple(args.only), args.samples, args.model,
+                             args.max_tokens, args.temperature, args.input_text, system[0], system[1], system[2],
+                             batch=args.batch)
+
+
+def _table(args: argparse.Namespace, model: str) -> PriceTable:
+    table = load_pricing(args.pricing)
+    return override(table, model, args.price) if args.price else table
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.regrade:
+        return _regrade(args)
+    if not args.prompt:
+        raise UsageError("give --prompt ID@VERSION (or --regrade DIR)")
+    for name, value in (("--samples", args.samples), ("--max-tokens", args.max_tokens), ("--concurrency", args.concurrency),
+                        ("--batch-poll", args.batch_poll), ("--parallel", args.parallel)):
+        _positive(name, value)
+    system = evaluate.system_prompt(args.system)
+    specs = [_spec(args, args.prompt, system)] + ([_spec(args, args.compare, system)] if args.compare else [])
+    table = _table(args, args.model)
+    out = args.out or evaluate.default_out(specs[0].prompt, specs[0].runtime, specs[1].prompt if args.compare else None)
+    client = make_client(args.base_url)
+    roots = [out / _run_name(s) for s in specs] if args.compare else [out]
+    if args.compare and len({r.name for r in roots}) < 2:
+        raise UsageError("--compare names the same prompt version as --prompt")
+    boards, missing = [], False
+    for spec, root in zip(specs, roots):
+        run_ = evaluate.new_run(root, spec, base_url=args.base_url, concurrency=args.concurrency)
+        results = evaluate.execute(run_, spec, client, concurrency=args.concurrency, batch_poll_s=args.batch_poll,
+                                   parallel=args.parallel)
+        text, board = evaluate.finish(run_, results, table)
+        sys.stdout.write("\n" + text)
+        boards.append((spec.prompt.ref, board))
+        missing |= board["counted"] < board["samples"]
+    if args.compare:
+        (out / COMPARE).write_text(json.dumps({"kind": "fnproof-eval-compare", "runs": [r.name for r in roots]}, indent=2) + "\n",
+                                   encoding="utf-8")
+        sys.stdout.write("\n" + format_compare(*boards))
+    return 1 if missing else 0
+
+
+def _run_name(spec: evaluate.EvalSpec) -> str:
+    return f"{spec.prompt.id}-v{spec.prompt.version}"
+
+
+def _regrade(args: argparse.Namespace) -> int:
+    for flag in ("prompt", "compare", "runtime", "base_url", "system", "temperature", "out"):
+        if getattr(args, flag) is not None:
+            raise UsageError(f"--regrade takes the run's own settings from its manifest; drop --{flag.replace('_', '-')}")
+    _positive("--parallel", args.parallel)
+    root = args.regrade
+    compare = root / COMPARE
+    names = json.loads(compare.read_text(encoding="utf-8"))["runs"] if compare.is_file() else None
+    runs = [evaluate.open_run(root / n) for n in names] if names else [evaluate.open_run(root)]
+    select(args.profile or runs[0].manifest["profile"], args.only)
+    boards, missing = [], False
+    for run_ in runs:
+        results = evaluate.regrade(run_, profile=args.profile, only=tuple(args.only), parallel=args.parallel)
+        text, board = evaluate.finish(run_, results, _table(args, run_.manifest["model"]))
+        sys.stdout.write("\n" + text)
+        boards.append((run_.manifest["prompt"]["ref"], board))
+        missing |= board["counted"] < board["samples"]
+    if len(boards) == 2:
+        sys.stdout.write("\n" + format_compare(*boards))
+    return 1 if missing else 0

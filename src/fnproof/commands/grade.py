@@ -1,0 +1,60 @@
+"""`fnproof grade DIR...`: the eval scoreboard for code Claude Code already wrote.
+
+One folder per sample (a checkout of each session's branch, say). The handler in each is
+found the way `eval` finds it in an extracted reply, so the two scoreboards compare.
+Exit 0: the scoreboard was produced. 2: usage or setup error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from fnproof.checks.registry import PROFILES, select
+from fnproof.entry import RUNTIMES as FINDABLE
+from fnproof.errors import UsageError
+from fnproof.grading import GradeOptions, Progress, grade_workspace
+from fnproof.report import to_json
+from fnproof.runtimes.factory import RUNTIMES
+from fnproof.scoreboard import compute, format_board
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dirs", nargs="+", type=Path, metavar="DIR", help="one folder per sample")
+    parser.add_argument("--runtime", choices=sorted(set(FINDABLE) & set(RUNTIMES)),
+                        help="runtime of every sample (default: found per folder)")
+    parser.add_argument("--profile", choices=PROFILES, default="production", help="checks to run (default: production)")
+    parser.add_argument("--check", dest="only", action="append", default=[], metavar="ID", help="only this check (repeatable)")
+    parser.add_argument("--parallel", type=int, default=4, metavar="N", help="checks run at once per sample (default 4)")
+    parser.add_argument("--contract", type=Path, help="contract YAML (default: the orders contract)")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="write the scoreboard and every sample's report here")
+
+
+def run(args: argparse.Namespace) -> int:
+    select(args.profile, args.only)
+    for folder in args.dirs:
+        if not folder.is_dir():
+            raise UsageError("not a folder", where=str(folder))
+    if len({d.resolve() for d in args.dirs}) < len(args.dirs):
+        raise UsageError("a folder is named twice; each folder is one sample")
+    if args.json is not None and not args.json.parent.is_dir():
+        raise UsageError("folder for the JSON file does not exist", where=str(args.json))
+    if args.parallel <= 0:
+        raise UsageError("--parallel must be greater than 0")
+    options = GradeOptions(args.runtime, args.profile, tuple(args.only), args.parallel, args.contract)
+    progress = Progress("[grade]", len(args.dirs))
+    results, reports = [], {}
+    for folder in args.dirs:
+        result, report = grade_workspace(folder, str(folder), options)
+        results.append(result)
+        reports[str(folder)] = to_json(report)
+        progress.graded_one(result)
+    progress.done()
+    board = compute(results, table=None, batch=False, model=None)
+    title = f"fnproof grade: {len(results)} folders · profile {args.profile}"
+    sys.stdout.write("\n" + format_board(board, title))
+    if args.json:
+        args.json.write_text(json.dumps({"scoreboard": board, "reports": reports}, indent=2) + "\n", encoding="utf-8")
+    return 0
