@@ -17,7 +17,7 @@ from fnproof.errors import UsageError
 from fnproof.lambda_events import build_event, result_to_response
 from fnproof.messages import LogLine, Request, Response
 from fnproof.runtimes.base import Environment, Runtime
-from fnproof.runtimes.process_env import DriverSpec, InitError, ProcessEnvironment
+from fnproof.runtimes.process_env import DriverSpec, InitError, ProcessBackedEnvironment, ProcessEnvironment
 from fnproof.services.dynamodb import REGION, LocalDynamoDB
 
 DEFAULT_TIMEOUT_S = 3.0
@@ -25,18 +25,10 @@ DEFAULT_MEMORY_MB = 512
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 
-class LambdaEnvironment(Environment):
+class LambdaEnvironment(ProcessBackedEnvironment):
     def __init__(self, process: ProcessEnvironment, timeout_s: float, store_ready: Callable[[], object]) -> None:
-        self._process = process
-        self.id = process.id
-        self._timeout_s = timeout_s
+        super().__init__(process, timeout_s)
         self._store_ready = store_ready
-
-    def prepare(self) -> None:
-        try:
-            self._process.ensure_started()
-        except InitError:
-            pass  # reported by the first invoke, as Lambda reports init failures
 
     def invoke(self, request: Request) -> Response:
         self._store_ready()  # environments boot while the store starts; invocations wait for it
@@ -55,17 +47,6 @@ class LambdaEnvironment(Environment):
         return Response(status=response.status, headers=response.headers, body=response.body,
                         outcome=response.outcome, error=response.error, logs=logs,
                         environment=self.id, replaced_environment=raw.ended_environment)
-
-    @property
-    def deaths(self) -> int:
-        return self._process.deaths
-
-    @property
-    def init_logs(self) -> tuple[LogLine, ...]:
-        return self._process.init_logs
-
-    def close(self) -> None:
-        self._process.close()
 
 
 class LambdaRuntime(Runtime):

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from fnproof.messages import LogLine
+from fnproof.runtimes.base import Environment
 
 LOG_CAP_BYTES = 1 << 20  # per stream per invocation; the rest is counted, not kept
 _LIVE: "weakref.WeakSet[ProcessEnvironment]" = weakref.WeakSet()
@@ -305,6 +306,32 @@ class ProcessEnvironment:
                 pass
         shutil.rmtree(self._workdir, ignore_errors=True)
         return code
+
+
+class ProcessBackedEnvironment(Environment):
+    """An Environment served by one ProcessEnvironment; subclasses only translate requests."""
+
+    def __init__(self, process: ProcessEnvironment, timeout_s: float) -> None:
+        self._process = process
+        self.id = process.id
+        self._timeout_s = timeout_s
+
+    def prepare(self) -> None:
+        try:
+            self._process.ensure_started()
+        except InitError:
+            pass  # reported by the first invoke, as Lambda and workerd report init failures
+
+    @property
+    def deaths(self) -> int:
+        return self._process.deaths
+
+    @property
+    def init_logs(self) -> tuple[LogLine, ...]:
+        return self._process.init_logs
+
+    def close(self) -> None:
+        self._process.close()
 
 
 _LIMIT_TEXT = {"timeout": "timed out after {s:g} s; environment killed",

@@ -54,7 +54,7 @@ from fnproof.errors import UsageError
 from fnproof.messages import LogLine, Request, Response
 from fnproof.runtimes.base import Environment, Runtime
 from fnproof.runtimes.lambda_common import node_dir_on_path
-from fnproof.runtimes.process_env import DriverSpec, InitError, ProcessEnvironment
+from fnproof.runtimes.process_env import DriverSpec, InitError, ProcessBackedEnvironment, ProcessEnvironment
 from fnproof.runtimes.workers_config import WorkerConfig, compatibility_problem, load_worker
 from fnproof.services.node_packages import ensure_installed, node_binary
 
@@ -76,18 +76,10 @@ def workerd_compatibility_date(packages: Path) -> str:
     return f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}"
 
 
-class WorkersEnvironment(Environment):
+class WorkersEnvironment(ProcessBackedEnvironment):
     def __init__(self, process: ProcessEnvironment, timeout_s: float, host: "StateHost | None") -> None:
-        self._process = process
-        self.id = process.id
-        self._timeout_s = timeout_s
+        super().__init__(process, timeout_s)
         self._host = host
-
-    def prepare(self) -> None:
-        try:
-            self._process.ensure_started()
-        except InitError:
-            pass  # reported by the first invoke
 
     def invoke(self, request: Request) -> Response:
         since_ms = int(time.time() * 1000) - 1
@@ -105,17 +97,6 @@ class WorkersEnvironment(Environment):
             headers[name.lower()] = f"{headers[name.lower()]}, {value}" if name.lower() in headers else value
         return Response(status=result["status"], headers=headers, body=base64.b64decode(result["body"]),
                         logs=logs, environment=self.id)
-
-    @property
-    def deaths(self) -> int:
-        return self._process.deaths
-
-    @property
-    def init_logs(self) -> tuple[LogLine, ...]:
-        return self._process.init_logs
-
-    def close(self) -> None:
-        self._process.close()
 
 
 class StateHost:
