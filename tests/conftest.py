@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from fnproof.cli import main
-from fnproof.paths import cache_dir
+from fnproof.core.paths import cache_dir
 
 # pytester moves HOME for inner runs; keep one npm cache for the whole test session.
 os.environ.setdefault("FNPROOF_CACHE_DIR", str(cache_dir()))

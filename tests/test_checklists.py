@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, write
-from fnproof.checklists import checklist_path, load_checklist
-from fnproof.checks.registry import all_checks
+from fnproof.guidance.checklists import checklist_path, load_checklist
+from fnproof.conformance.checks.registry import all_checks
 
 
 def _report(tmp_path: Path, outcomes: dict[str, tuple[str, str]], profile: str = "production") -> Path:

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from conftest import DATA
-from fnproof.messages import Request
-from fnproof.runtimes.lambda_node import LambdaNodeRuntime
+from fnproof.conformance.http import Request
+from fnproof.conformance.runtimes.aws_lambda.node import LambdaNodeRuntime
 
 HANDLER = DATA / "hostile/handler.mjs"
 
@@ -131,7 +131,7 @@ def test_an_uncaught_error_after_the_reply_crashes_only_that_environment(runtime
 def test_an_uncaught_error_is_logged_by_the_platform_not_as_the_handlers_line(tmp_path):
     """A secret in an exception message reaches Lambda's logs: no-secrets-in-logs must see it,
     json-logs must not blame the handler for the platform's own line."""
-    from fnproof.runner import check_target
+    from fnproof.conformance.runner import check_target
     from conftest import write
 
     path = write(tmp_path / "h.mjs", "export const handler = async () => { "

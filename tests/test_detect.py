@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import write
-from fnproof.errors import UsageError
-from fnproof.runtimes.detect import detect, split_export
+from fnproof.core.errors import UsageError
+from fnproof.conformance.runtimes.detect import detect, split_export
 
 
 @pytest.mark.parametrize("name, text, runtime", [

@@ -22,13 +22,13 @@ import yaml
 
 from conftest import DATA, ROOT
 from fake_anthropic import API_KEY, FakeAnthropic, tokens
-from fnproof import evaluate
-from fnproof.checks.registry import select
+from fnproof.eval import run as evaluate
+from fnproof.conformance.checks.registry import select
 from fnproof.cli import main
-from fnproof.extract import extract
-from fnproof.pricing import load_pricing
-from fnproof.prompts import find, prompts_dir, resolve_vars
-from fnproof.scoreboard import pass_hat_k
+from fnproof.eval.extract import extract
+from fnproof.eval.pricing import load_pricing
+from fnproof.prompts.catalog import find, prompts_dir, resolve_vars
+from fnproof.eval.scoreboard import pass_hat_k
 
 REPLIES = DATA / "replies"
 INDEX = yaml.safe_load((REPLIES / "replies.yaml").read_text(encoding="utf-8"))["replies"]
@@ -306,7 +306,7 @@ def test_samples_without_a_reply_are_listed_not_counted(api, tmp_path) -> None:
 # -- prices ----------------------------------------------------------------------------------------
 
 def test_prices_come_from_a_dated_table_and_unknown_models_are_not_guessed() -> None:
-    from fnproof.pricing import cost, override
+    from fnproof.eval.pricing import cost, override
 
     table = load_pricing()
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", table.taken) and table.source.startswith("https://")

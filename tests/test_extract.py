@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from conftest import DATA, write
-from fnproof.entry import NoHandler, find_entry
-from fnproof.extract import extract, plan, safe_relpath
+from fnproof.eval.find_handler import NoHandler, find_entry
+from fnproof.eval.extract import extract, plan, safe_relpath
 
 REPLIES = DATA / "replies"
 INDEX = yaml.safe_load((REPLIES / "replies.yaml").read_text(encoding="utf-8"))["replies"]

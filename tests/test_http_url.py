@@ -8,9 +8,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from conftest import ROOT
-from fnproof.messages import Request
-from fnproof.runner import check_target
-from fnproof.runtimes.lambda_node import LambdaNodeRuntime
+from fnproof.conformance.http import Request
+from fnproof.conformance.runner import check_target
+from fnproof.conformance.runtimes.aws_lambda.node import LambdaNodeRuntime
 
 SECRET = "live-deployment-secret"
 

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, write
-from fnproof import scaffold, stop_hook
-from fnproof.paths import data_path
-from fnproof.prompts import find, latest, prompts_dir, render
-from fnproof.rules import BEGIN, END, render_section
+from fnproof.claude_code import scaffold
+from fnproof.claude_code import stop_hook
+from fnproof.core.paths import data_path
+from fnproof.prompts.catalog import find, latest, prompts_dir, render
+from fnproof.guidance.rules import BEGIN, END, render_section
 
 USER_CLAUDE_MD = "# Team notes\n\nUse tabs. Ask before adding dependencies.\n"
 USER_SETTINGS = {

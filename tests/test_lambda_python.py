@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import DATA, write
-from fnproof.messages import Request
-from fnproof.runtimes.lambda_python import LambdaPythonRuntime
+from fnproof.conformance.http import Request
+from fnproof.conformance.runtimes.aws_lambda.python import LambdaPythonRuntime
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,11 @@ import shutil
 import pytest
 
 from conftest import write
-from fnproof.checklists import available, checklist_path, load_checklist
-from fnproof.checks.registry import all_checks
-from fnproof.errors import UsageError
-from fnproof.prompts import load_all, prompts_dir
-from fnproof.rules import load_rules
+from fnproof.guidance.checklists import available, checklist_path, load_checklist
+from fnproof.conformance.checks.registry import all_checks
+from fnproof.core.errors import UsageError
+from fnproof.prompts.catalog import load_all, prompts_dir
+from fnproof.guidance.rules import load_rules
 
 KNOWN = {spec.id for spec in all_checks()}
 

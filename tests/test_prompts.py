@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from conftest import write
-from fnproof.contract import load_contract
-from fnproof.errors import UsageError
-from fnproof.paths import data_path
-from fnproof.prompt_template import parse
-from fnproof.prompts import COMMAND, find, load_all, prompts_dir, render
+from fnproof.core.contract import load_contract
+from fnproof.core.errors import UsageError
+from fnproof.core.paths import data_path
+from fnproof.prompts.template import parse
+from fnproof.prompts.catalog import COMMAND, find, load_all, prompts_dir, render
 
 PAIR = re.compile(r"\b(\d{3}) `([a-z_]+)`")
 

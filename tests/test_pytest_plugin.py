@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import DATA, ROOT
-from fnproof.runner import check_target
+from fnproof.conformance.runner import check_target
 
 REFERENCE = ROOT / "reference/lambda-node/index.mjs"
 BROKEN = DATA / "hostile/handler.mjs"

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from conftest import ROOT
-from fnproof.checks.registry import all_checks, check, select
-from fnproof.errors import UsageError
+from fnproof.conformance.checks.registry import all_checks, check, select
+from fnproof.core.errors import UsageError
 
 
 def catalogue_ids() -> list[str]:

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, write
-from fnproof.errors import UsageError
-from fnproof.messages import Request
-from fnproof.runner import check_target
-from fnproof.runtimes.workers import WorkersRuntime
-from fnproof.runtimes.workers_config import load_worker, strip_jsonc
+from fnproof.core.errors import UsageError
+from fnproof.conformance.http import Request
+from fnproof.conformance.runner import check_target
+from fnproof.conformance.runtimes.workers.runtime import WorkersRuntime
+from fnproof.conformance.runtimes.workers.config import load_worker, strip_jsonc
 
 ECHO = "export default { async fetch(request) { return Response.json({ path: new URL(request.url).pathname }); } };\n"
 

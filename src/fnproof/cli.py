@@ -11,7 +11,7 @@ import importlib
 import sys
 
 from fnproof import __version__
-from fnproof.errors import UsageError
+from fnproof.core.errors import UsageError
 
 # command name -> (module under fnproof.commands, one-line help)
 COMMANDS = {

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from fnproof.checklists import Checklist, available, checklist_path, load_checklist
-from fnproof.checks.registry import CheckSpec, all_checks
-from fnproof.prompts import Prompt, load_all, prompts_dir
-from fnproof.rules import RuleBook, load_rules
+from fnproof.guidance.checklists import Checklist, available, checklist_path, load_checklist
+from fnproof.conformance.checks.registry import CheckSpec, all_checks
+from fnproof.prompts.catalog import Prompt, load_all, prompts_dir
+from fnproof.guidance.rules import RuleBook, load_rules
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from fnproof.checks.registry import PROFILES
-from fnproof.errors import UsageError
-from fnproof.report import TerminalReporter, write_json, write_junit
-from fnproof.runner import RunReport, check_target
-from fnproof.runtimes.factory import RUNTIMES
+from fnproof.conformance.checks.registry import PROFILES
+from fnproof.core.errors import UsageError
+from fnproof.conformance.report import TerminalReporter, write_json, write_junit
+from fnproof.conformance.runner import RunReport, check_target
+from fnproof.conformance.runtimes.registry import RUNTIMES
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

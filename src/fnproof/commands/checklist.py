@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from fnproof import checklists
+from fnproof.guidance import checklists
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -12,14 +12,14 @@ import json
 import sys
 from pathlib import Path
 
-from fnproof import evaluate
-from fnproof.checks.registry import PROFILES, select
-from fnproof.errors import UsageError
-from fnproof.generate import make_client
-from fnproof.pricing import PriceTable, load_pricing, override
-from fnproof.prompts import find, parse_vars, prompts_dir, resolve_vars
-from fnproof.runtimes.factory import RUNTIMES
-from fnproof.scoreboard import format_compare
+from fnproof.eval import run as evaluate
+from fnproof.conformance.checks.registry import PROFILES, select
+from fnproof.core.errors import UsageError
+from fnproof.eval.generate import make_client
+from fnproof.eval.pricing import PriceTable, load_pricing, override
+from fnproof.prompts.catalog import find, parse_vars, prompts_dir, resolve_vars
+from fnproof.conformance.runtimes.registry import RUNTIMES
+from fnproof.eval.scoreboard import format_compare
 
 COMPARE = "compare.json"
 

@@ -12,13 +12,13 @@ import json
 import sys
 from pathlib import Path
 
-from fnproof.checks.registry import PROFILES, select
-from fnproof.entry import RUNTIMES as FINDABLE
-from fnproof.errors import UsageError
-from fnproof.grading import GradeOptions, Progress, grade_workspace
-from fnproof.report import to_json
-from fnproof.runtimes.factory import RUNTIMES
-from fnproof.scoreboard import compute, format_board
+from fnproof.conformance.checks.registry import PROFILES, select
+from fnproof.eval.find_handler import RUNTIMES as FINDABLE
+from fnproof.core.errors import UsageError
+from fnproof.eval.grading import GradeOptions, Progress, grade_workspace
+from fnproof.conformance.report import to_json
+from fnproof.conformance.runtimes.registry import RUNTIMES
+from fnproof.eval.scoreboard import compute, format_board
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 
-from fnproof import stop_hook
-from fnproof.checks.registry import PROFILES
+from fnproof.claude_code import stop_hook
+from fnproof.conformance.checks.registry import PROFILES
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

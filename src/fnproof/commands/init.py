@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from fnproof import scaffold
-from fnproof.checks.registry import PROFILES
+from fnproof.claude_code import scaffold
+from fnproof.conformance.checks.registry import PROFILES
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

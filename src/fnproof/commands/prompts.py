@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from fnproof import prompts
-from fnproof.prompt_lint import lint
+from fnproof.prompts import catalog as prompts
+from fnproof.prompts.lint import lint
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from fnproof.runtimes import lambda_python
-from fnproof.runtimes.lambda_node import SDK_PACKAGE
-from fnproof.runtimes.workers import MINIFLARE_LABEL, MINIFLARE_PACKAGE
-from fnproof.services.node_packages import ensure_installed, node_binary
+from fnproof.conformance.runtimes.aws_lambda import python as lambda_python
+from fnproof.conformance.runtimes.aws_lambda.node import SDK_PACKAGE
+from fnproof.conformance.runtimes.workers.runtime import MINIFLARE_LABEL, MINIFLARE_PACKAGE
+from fnproof.conformance.services.node_packages import ensure_installed, node_binary
 
 # npm packages per runtime: (folder with package.json + lock, what it is)
 PACKAGES = {"lambda-node": (SDK_PACKAGE, "the AWS SDK for JavaScript v3"),

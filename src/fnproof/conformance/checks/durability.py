@@ -1,0 +1,71 @@
+"""Production checks on the idempotency store: cold starts, concurrent duplicates, key reuse."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from fnproof.conformance.checks.context import CheckContext
+from fnproof.conformance.checks.registry import CheckFailed, check
+from fnproof.conformance.http import Request, Response
+
+ENVIRONMENTS = 8
+KEYS = 3
+
+
+@check("replay-after-cold-start", profile="production", needs=["environments"])
+def replay_after_cold_start(ctx: CheckContext) -> None:
+    """The replay reaches a new environment and still gets the same order."""
+    request = ctx.request()
+    with ctx.environment() as first_env:
+        first = ctx.send(first_env, request)
+        ctx.expect_accepted(request, first)
+    ctx.expect_replay(first, request, ctx.send(ctx.environment(), request))
+
+
+def _burst(ctx: CheckContext, envs: list, request: Request) -> list[Response]:
+    """Send one request to every environment at the same instant (a barrier)."""
+    gate = threading.Barrier(len(envs))
+
+    def fire(env) -> Response:
+        gate.wait()
+        return ctx.send(env, request)
+
+    with ThreadPoolExecutor(len(envs)) as pool:
+        return list(pool.map(fire, envs))
+
+
+@check("concurrent-duplicates", profile="production", needs=["environments"])
+def concurrent_duplicates(ctx: CheckContext) -> None:
+    """8 warm environments get the same key at once, for 3 keys: one order per key, the rest 409 or it."""
+    envs = [ctx.environment() for _ in range(ENVIRONMENTS)]
+    with ThreadPoolExecutor(ENVIRONMENTS) as pool:  # warm: init, plus one order of their own
+        list(pool.map(lambda env: (env.prepare(), ctx.send(env, ctx.request())), envs))
+    in_progress = {o.status for o in ctx.contract.situation("in_progress") or ()}
+    for _ in range(KEYS):
+        request = ctx.request()
+        responses = _burst(ctx, envs, request)
+        ids = set()
+        for response in responses:
+            if response.outcome == "ok" and response.status in in_progress:
+                ctx.expect(request, response, "in_progress")
+            else:
+                ids.add(ctx.expect_accepted(request, response, replay=None))
+        if len(ids) > 1:
+            raise CheckFailed(f"{len(ids)} different orders for one key from {ENVIRONMENTS} simultaneous requests: "
+                              f"{', '.join(sorted(ids))}", request=request,
+                              expected="one order per key; the other requests 409 or that same order")
+        if not ids:
+            raise CheckFailed(f"none of {ENVIRONMENTS} simultaneous requests created the order", request=request,
+                              response=responses[0], expected="exactly one order")
+
+
+@check("key-reuse-422", profile="production")
+def key_reuse(ctx: CheckContext) -> None:
+    """The same key with a different payload gives 422, not the stored order and not a new one."""
+    env = ctx.environment()
+    key = ctx.key()
+    original = ctx.request(key=key)
+    ctx.expect_accepted(original, ctx.send(env, original))
+    reused = ctx.request(key=key, body=ctx.contract.reuse(pii=ctx.canaries.pii))
+    ctx.expect(reused, ctx.send(env, reused), "key_reused")

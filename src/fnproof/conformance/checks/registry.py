@@ -1,0 +1,86 @@
+"""The check catalogue: one registry that the CLI, reports, pytest plugin and matrix read.
+
+Built-in checks register with the same public decorator a user's own checks would use.
+A check is a short function of a CheckContext that raises CheckFailed; it never prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from fnproof.core.errors import UsageError
+from fnproof.conformance.http import Request, Response
+
+PROFILES = ("seed", "standard", "production")
+
+
+class CheckFailed(AssertionError):
+    """A failed assertion with what was sent, what came back and what was expected."""
+
+    def __init__(self, message: str, *, request: Request | None = None, response: Response | None = None,
+                 expected: str | None = None) -> None:
+        self.request, self.response, self.expected = request, response, expected
+        parts = [message]
+        if request is not None:
+            parts.append(f"  sent:     {request.describe()}")
+        if response is not None:
+            parts.append(f"  got:      {response.describe()}")
+        if expected:
+            parts.append(f"  expected: {expected}")
+        super().__init__("\n".join(parts))
+
+
+class CheckSkipped(Exception):
+    """The check does not apply (the contract lacks what it proves, or the runtime can't)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSpec:
+    id: str
+    profile: str
+    needs: frozenset[str]
+    summary: str
+    func: Callable[..., None]
+
+
+_REGISTRY: dict[str, CheckSpec] = {}
+
+
+def check(check_id: str, *, profile: str, needs: Iterable[str] = ()) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r} for check {check_id!r}")
+
+    def register(func: Callable[..., None]) -> Callable[..., None]:
+        if check_id in _REGISTRY:
+            raise ValueError(f"check id {check_id!r} is registered twice")
+        summary = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else check_id
+        _REGISTRY[check_id] = CheckSpec(check_id, profile, frozenset(needs), summary, func)
+        return func
+
+    return register
+
+
+def all_checks() -> list[CheckSpec]:
+    import fnproof.conformance.checks  # noqa: F401  (registers the built-in catalogue)
+
+    return list(_REGISTRY.values())
+
+
+def in_profile(spec: CheckSpec, profile: str) -> bool:
+    return PROFILES.index(spec.profile) <= PROFILES.index(profile)
+
+
+def select(profile: str, only: Iterable[str] = ()) -> list[CheckSpec]:
+    """Checks of a profile (profiles nest), or exactly the ids asked for."""
+    if profile not in PROFILES:
+        raise UsageError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
+    catalogue = all_checks()
+    wanted = list(only)
+    if not wanted:
+        return [spec for spec in catalogue if in_profile(spec, profile)]
+    known = {spec.id for spec in catalogue}
+    unknown = [w for w in wanted if w not in known]
+    if unknown:
+        raise UsageError(f"unknown check id {unknown[0]!r}; known ids: {', '.join(sorted(known))}")
+    return [spec for spec in catalogue if spec.id in wanted]

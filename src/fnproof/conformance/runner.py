@@ -1,0 +1,151 @@
+"""Run selected checks against one runtime, in parallel, turning every outcome into a result.
+
+A check's failure, a skip, and a check's own bug (any other exception) each become a
+CheckResult; nothing a handler or a check does can end the run early.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Callable, Literal
+
+from pathlib import Path
+
+from fnproof.conformance.checks.context import Canaries, CheckContext
+from fnproof.conformance.checks.registry import CheckFailed, CheckSkipped, CheckSpec, select
+from fnproof.core.contract import Contract, default_contract_path, load_contract
+from fnproof.conformance.runtimes.base import Runtime
+
+Outcome = Literal["passed", "failed", "skipped", "error"]
+LOG_TAIL_LINES = 40
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    id: str
+    outcome: Outcome
+    message: str
+    duration_s: float
+    logs: str = ""
+
+
+@dataclass(slots=True)
+class RunReport:
+    target: str
+    runtime: str
+    runtime_reason: str
+    profile: str
+    contract: str
+    results: list[CheckResult] = field(default_factory=list)
+    duration_s: float = 0.0
+
+    def summary(self) -> dict[str, int]:
+        counts = {"passed": 0, "failed": 0, "skipped": 0, "error": 0}
+        for result in self.results:
+            counts[result.outcome] += 1
+        return counts
+
+    @property
+    def exit_code(self) -> int:
+        summary = self.summary()
+        return 1 if summary["failed"] or summary["error"] else 0
+
+
+def run_one(spec: CheckSpec, runtime: Runtime, contract: Contract, canaries: Canaries) -> CheckResult:
+    started = time.monotonic()
+    reason = runtime.skip_reason(spec.needs)
+    if reason:
+        return CheckResult(spec.id, "skipped", reason, 0.0)
+    ctx = CheckContext(contract, runtime, canaries, spec.id)
+    outcome: Outcome = "passed"
+    message, logs = "", ""
+    try:
+        spec.func(ctx)
+    except CheckSkipped as exc:
+        outcome, message = "skipped", str(exc)
+    except CheckFailed as exc:
+        outcome, message = "failed", str(exc)
+    except Exception as exc:  # the check's own bug: report it, keep running
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        outcome = "error"
+        message = f"check raised {exc.__class__.__name__}: {exc} ({frame.filename}:{frame.lineno})"
+    finally:
+        if outcome in ("failed", "error"):
+            logs = "\n".join(f"[{l.stream}] {l.text[:300]}" for l in ctx.logs()[-LOG_TAIL_LINES:])
+        ctx.close()
+    return CheckResult(spec.id, outcome, message, round(time.monotonic() - started, 3), logs)
+
+
+def run_checks(specs: list[CheckSpec], runtime: Runtime, contract: Contract, canaries: Canaries, *,
+               parallel: int = 4, on_result: Callable[[CheckResult], None] | None = None) -> list[CheckResult]:
+    """Results in catalogue order; `on_result` hears each as it finishes (progress)."""
+    results: dict[str, CheckResult] = {}
+    with ThreadPoolExecutor(max(1, parallel), thread_name_prefix="fnproof-check") as pool:
+        futures = {pool.submit(run_one, spec, runtime, contract, canaries): spec for spec in specs}
+        for future in as_completed(futures):
+            result = future.result()
+            results[result.id] = result
+            if on_result:
+                on_result(result)
+    return [results[spec.id] for spec in specs]
+
+
+@dataclass(slots=True)
+class PreparedRun:
+    """A validated run, not yet started: what the CLI and the pytest plugin share."""
+
+    target: str
+    profile: str
+    contract: Contract
+    specs: list[CheckSpec]
+    canaries: Canaries
+    runtime: Runtime
+    runtime_reason: str
+
+    def report(self) -> RunReport:
+        return RunReport(target=self.target, runtime=self.runtime.name, runtime_reason=self.runtime_reason,
+                         profile=self.profile, contract=str(self.contract.source))
+
+
+def prepare_run(target: str, *, runtime: str | None = None, profile: str = "production",
+                contract_path: Path | None = None, only: list[str] | tuple[str, ...] = (),
+                timeout_s: float = 3.0, memory_mb: int = 512, python: str | None = None) -> PreparedRun:
+    """Validate every input and build the runtime; raises UsageError before anything starts."""
+    from fnproof.conformance.runtimes.detect import detect
+    from fnproof.conformance.runtimes.registry import make_runtime
+
+    contract = load_contract(contract_path or default_contract_path())
+    specs = select(profile, only)
+    detected = detect(target, runtime)
+    # A live deployment has its own secret: take it from the caller's environment, if there.
+    live_secret = os.environ.get(contract.auth_env or "") if detected.runtime == "http" else None
+    canaries = Canaries.fresh(secret=live_secret)
+    built = make_runtime(detected, contract, canaries, timeout_s=timeout_s, memory_mb=memory_mb, python=python)
+    return PreparedRun(target, profile, contract, specs, canaries, built, detected.reason)
+
+
+def check_target(target: str, *, on_start: Callable[[RunReport, int], None] | None = None,
+                 on_result: Callable[[CheckResult], None] | None = None, parallel: int = 4,
+                 **options: object) -> RunReport:
+    """Everything `fnproof check` does short of printing: validate, detect, start, run, stop.
+
+    Raises UsageError/SetupError before any check runs when the input or machine is wrong.
+    """
+    started = time.monotonic()
+    run = prepare_run(target, **options)  # type: ignore[arg-type]
+    report = run.report()
+    try:
+        run.runtime.start()
+        run.runtime.probe()
+        if on_start:
+            on_start(report, len(run.specs))
+        report.results = run_checks(run.specs, run.runtime, run.contract, run.canaries, parallel=parallel,
+                                    on_result=on_result)
+    finally:
+        run.runtime.close()
+    report.duration_s = time.monotonic() - started
+    return report

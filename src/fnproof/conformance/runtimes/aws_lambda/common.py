@@ -1,0 +1,135 @@
+"""What the Lambda runtimes (Node, Python) share: the sandbox environment, events, results.
+
+Only the variables of CONTRACT.md §2 reach a handler; the caller's environment never does
+(a generated handler may read anything it is given, so it is given nothing of ours).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any, Callable
+
+from fnproof.core.errors import UsageError
+from fnproof.conformance.runtimes.aws_lambda.events import build_event, result_to_response
+from fnproof.conformance.http import LogLine, Request, Response
+from fnproof.conformance.runtimes.base import Environment, Runtime
+from fnproof.conformance.runtimes.process_env import DriverSpec, InitError, ProcessBackedEnvironment, ProcessEnvironment
+from fnproof.conformance.services.dynamodb import REGION, LocalDynamoDB
+
+DEFAULT_TIMEOUT_S = 3.0
+DEFAULT_MEMORY_MB = 512
+SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+class LambdaEnvironment(ProcessBackedEnvironment):
+    def __init__(self, process: ProcessEnvironment, timeout_s: float, store_ready: Callable[[], object]) -> None:
+        super().__init__(process, timeout_s)
+        self._store_ready = store_ready
+
+    def invoke(self, request: Request) -> Response:
+        self._store_ready()  # environments boot while the store starts; invocations wait for it
+        event = build_event(request)
+        raw = self._process.invoke({"event": event, "request_id": event["requestContext"]["requestId"]},
+                                   self._timeout_s)
+        if raw.outcome == "ok":
+            response = result_to_response(raw.result, request.shape)
+        else:
+            response = Response(status=502, headers={"content-type": "application/json"},
+                                body=b'{"message":"Internal Server Error"}', outcome=raw.outcome,  # type: ignore[arg-type]
+                                error=raw.error)
+        logs = raw.logs
+        if raw.outcome == "error":  # Lambda logs an uncaught error's type and message itself
+            logs += (LogLine("runtime", f"[ERROR] Invoke Error {raw.error}"),)
+        return Response(status=response.status, headers=response.headers, body=response.body,
+                        outcome=response.outcome, error=response.error, logs=logs,
+                        environment=self.id, replaced_environment=raw.ended_environment)
+
+
+class LambdaRuntime(Runtime):
+    """Subclasses give the driver argv; this class gives everything around it."""
+
+    execution_env: str = ""
+
+    def __init__(self, handler_file: Path, export: str, *, secret: str, timeout_s: float = DEFAULT_TIMEOUT_S,
+                 memory_mb: int = DEFAULT_MEMORY_MB, table: str = "fnproof-idempotency",
+                 table_env: str = "IDEMPOTENCY_TABLE", partition_key: str = "pk",
+                 secret_env: str = "WEBHOOK_SECRET", dynamodb: LocalDynamoDB | None = None) -> None:
+        if not handler_file.is_file():
+            raise UsageError("no such handler file", where=str(handler_file))
+        self.handler_file = handler_file.resolve()
+        self.export = export
+        self.secret, self.secret_env = secret, secret_env
+        self.timeout_s, self.memory_mb = timeout_s, memory_mb
+        self.table_env = table_env
+        self._own_dynamodb = dynamodb is None
+        self.dynamodb = dynamodb or LocalDynamoDB(table=table, partition_key=partition_key)
+        self._run_dir = Path(tempfile.mkdtemp(prefix="fnproof-run-"))
+
+    # subclass hooks
+    def driver_argv(self) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def extra_env(self) -> dict[str, str]:
+        return {}
+
+    def start(self) -> None:
+        if self._own_dynamodb:
+            self.dynamodb.start()
+
+    def sandbox_env(self, workdir: Path) -> dict[str, str]:
+        endpoint = self.dynamodb.planned or self.dynamodb.endpoint()
+        name = "fnproof-target"
+        env = {
+            "PATH": SYSTEM_PATH, "HOME": str(workdir), "TMPDIR": str(workdir / "tmp"), "LANG": "C.UTF-8",
+            "TZ": ":UTC", "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "fnproof-dummy-key-id", "AWS_SECRET_ACCESS_KEY": "fnproof-dummy-secret",
+            "AWS_ENDPOINT_URL_DYNAMODB": endpoint.url, self.table_env: endpoint.table,
+            self.secret_env: self.secret,
+            "AWS_LAMBDA_FUNCTION_NAME": name, "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory_mb),
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": f"2026/11/26/[$LATEST]{uuid.uuid4().hex}",
+            "AWS_EXECUTION_ENV": self.execution_env, "LAMBDA_TASK_ROOT": str(self.handler_file.parent),
+            "_HANDLER": f"{self.handler_file.stem}.{self.export or 'handler'}",
+        }
+        env.update(self.extra_env())
+        return env
+
+    def syntax_location(self) -> str | None:
+        """file:line of a syntax error, when the driver's message lacks it."""
+        return None
+
+    def _spec(self, workdir: Path) -> DriverSpec:
+        return DriverSpec(argv=self.driver_argv(), env=self.sandbox_env(workdir), memory_mb=self.memory_mb)
+
+    def environment(self) -> Environment:
+        process = ProcessEnvironment(self._spec, label=self.name, base_dir=self._run_dir)
+        return LambdaEnvironment(process, self.timeout_s, self.dynamodb.endpoint)
+
+    def probe(self) -> None:
+        process = ProcessEnvironment(self._spec, label=f"{self.name}-probe", base_dir=self._run_dir)
+        try:
+            process.start()
+        except InitError as exc:
+            if exc.kind in {"syntax", "export", "module"}:
+                where = exc.where or (self.syntax_location() if exc.kind == "syntax" else None)
+                raise UsageError(str(exc), where=where or str(self.handler_file)) from None
+            # A handler that throws or dies at import is the handler's failure, not bad usage:
+            # every check reports it.
+        finally:
+            process.close()
+
+    def close(self) -> None:
+        if self._own_dynamodb:
+            self.dynamodb.stop()
+        shutil.rmtree(self._run_dir, ignore_errors=True)
+
+
+def node_dir_on_path(node: str) -> str:
+    return os.path.dirname(node) + ":" + SYSTEM_PATH
+
+

@@ -1,0 +1,362 @@
+"""One execution environment = one driver subprocess, contained.
+
+The driver reads one JSON request per line on stdin and answers on its own pipe, so
+whatever the handler prints on stdout/stderr never mixes with the protocol. After each
+invocation the driver writes a sentinel line to both streams; the collector threads split
+the handler's output at those lines, which attributes logs to invocations exactly even
+when a handler floods its output.
+
+Containment: scrubbed environment (the caller passes the full mapping), own working and
+temp directory, own process group (killed whole on timeout, crash or close), a wall-clock
+limit per invocation, and a resident-memory limit watched while an invocation runs.
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import json
+import os
+import queue
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from fnproof.conformance.http import LogLine
+from fnproof.conformance.runtimes.base import Environment
+
+LOG_CAP_BYTES = 1 << 20  # per stream per invocation; the rest is counted, not kept
+_LIVE: "weakref.WeakSet[ProcessEnvironment]" = weakref.WeakSet()
+_IDS = itertools.count(1)
+
+
+@atexit.register
+def _kill_all() -> None:
+    for env in list(_LIVE):
+        env.close()
+
+
+@dataclass(frozen=True, slots=True)
+class DriverSpec:
+    """How to start a driver: argv gets the reply fd and the sentinel appended; env is complete (scrubbed)."""
+
+    argv: tuple[str, ...]
+    env: dict[str, str]
+    init_timeout_s: float = 10.0
+    memory_mb: int = 512
+
+
+@dataclass(frozen=True, slots=True)
+class RawResult:
+    outcome: str  # ok | error | crash | timeout
+    result: Any = None
+    error: str | None = None
+    logs: tuple[LogLine, ...] = ()
+    ended_environment: bool = False
+
+
+class InitError(Exception):
+    """The handler could not be loaded; `kind` is syntax | export | module | throw | crash."""
+
+    def __init__(self, kind: str, message: str, logs: tuple[LogLine, ...] = (), where: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.logs = logs
+        self.where = where
+
+
+class _StreamCollector(threading.Thread):
+    """Drains one pipe forever; hands out the lines written between two sentinels."""
+
+    def __init__(self, fd: int, name: str, sentinel: bytes) -> None:
+        super().__init__(daemon=True, name=f"fnproof-{name}")
+        self.fd, self.stream, self.sentinel = fd, name, sentinel
+        self.cond = threading.Condition()
+        self.lines: list[str] = []
+        self.kept = 0
+        self.dropped = 0
+        self.marks = 0
+        self.closed = False
+
+    def run(self) -> None:
+        pending = b""
+        try:
+            while chunk := os.read(self.fd, 1 << 16):
+                pending += chunk
+                *complete, pending = pending.split(b"\n")
+                for line in complete:
+                    self._line(line)
+                if len(pending) > LOG_CAP_BYTES:  # a giant line with no newline yet
+                    self._line(pending[:LOG_CAP_BYTES])
+                    self.dropped += len(pending) - LOG_CAP_BYTES
+                    pending = b""
+        except OSError:
+            pass
+        finally:
+            if pending:
+                self._line(pending)
+            with self.cond:
+                self.closed = True
+                self.cond.notify_all()
+            os.close(self.fd)
+
+    def _line(self, raw: bytes) -> None:
+        with self.cond:
+            if raw.strip() == self.sentinel:
+                self.marks += 1
+                self.cond.notify_all()
+                return
+            if not raw.strip():
+                return
+            if self.kept + len(raw) > LOG_CAP_BYTES:
+                self.dropped += len(raw)
+                return
+            self.kept += len(raw)
+            self.lines.append(raw.decode("utf-8", "replace").rstrip("\r"))
+
+    def take(self, marks: int | None, wait_s: float) -> list[LogLine]:
+        """Lines up to sentinel number `marks` (or everything so far when None)."""
+        deadline = time.monotonic() + wait_s
+        with self.cond:
+            while not self.closed and (marks is None or self.marks < marks):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self.cond.wait(left)
+            lines = [LogLine(self.stream, text) for text in self.lines]  # type: ignore[arg-type]
+            if self.dropped:
+                lines.append(LogLine(self.stream, f"[fnproof: {self.dropped} more bytes of output dropped]"))  # type: ignore[arg-type]
+            self.lines, self.kept, self.dropped = [], 0, 0
+            return lines
+
+
+class ProcessEnvironment:
+    """A driver process serving one invocation at a time; restarted after it dies."""
+
+    def __init__(self, spec_for: Callable[[Path], DriverSpec], *, label: str, base_dir: Path) -> None:
+        self._spec_for = spec_for
+        self.id = f"{label}-{next(_IDS)}"
+        self._base_dir = base_dir
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+        self.starts = 0
+        self.deaths = 0
+        self.init_logs: tuple[LogLine, ...] = ()
+        _LIVE.add(self)
+
+    # lifecycle -----------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the driver and load the handler (Lambda's init phase); raises InitError."""
+        self._workdir = Path(tempfile.mkdtemp(prefix=f"{self.id}-", dir=self._base_dir))
+        (self._workdir / "tmp").mkdir()
+        spec = self._spec_for(self._workdir)
+        self._sentinel = f"\x1efnproof-end-{secrets.token_hex(8)}".encode()
+        self._memory_mb = spec.memory_mb
+        proto_r, proto_w = os.pipe()
+        try:
+            self._proc = subprocess.Popen(
+                [*spec.argv, str(proto_w), self._sentinel.decode()], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, pass_fds=(proto_w,), cwd=self._workdir, env=spec.env,
+                start_new_session=True, close_fds=True,
+            )
+        finally:
+            os.close(proto_w)
+        self.starts += 1
+        self._replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        threading.Thread(target=self._read_protocol, args=(proto_r,), daemon=True,
+                         name=f"fnproof-proto-{self.id}").start()
+        self._out = _StreamCollector(os.dup(self._proc.stdout.fileno()), "stdout", self._sentinel)  # type: ignore[union-attr]
+        self._err = _StreamCollector(os.dup(self._proc.stderr.fileno()), "stderr", self._sentinel)  # type: ignore[union-attr]
+        self._proc.stdout.close()  # type: ignore[union-attr]
+        self._proc.stderr.close()  # type: ignore[union-attr]
+        self._out.start()
+        self._err.start()
+        self._marks = 1  # the driver writes a sentinel after init too
+        reply = self._wait_reply(spec.init_timeout_s)
+        logs = self._take_logs(self._marks, 0.5 if reply else 0.05)
+        if reply is None:
+            code = self._kill()
+            raise InitError("crash", f"driver exited during init ({_exit_text(code)}){_tail(logs)}", logs)
+        if "init_error" in reply:
+            self._kill()
+            err = reply["init_error"]
+            raise InitError(err.get("kind", "throw"), err.get("message", "unknown init error"), logs, err.get("where"))
+        self.init_logs = logs
+
+    def ensure_started(self) -> None:
+        if self._proc is None:
+            self.start()
+
+    def close(self) -> None:
+        with self._lock:
+            self._kill()
+        _LIVE.discard(self)
+
+    def __enter__(self) -> "ProcessEnvironment":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # invocation ----------------------------------------------------------------------
+    def invoke(self, payload: dict[str, Any], timeout_s: float) -> RawResult:
+        with self._lock:
+            try:
+                if self._proc is not None and self._proc.poll() is not None:
+                    self.deaths += 1  # died between invocations (an uncaught error after replying)
+                    self._kill()
+                self.ensure_started()
+            except InitError as exc:
+                self.deaths += 1
+                return RawResult("crash", error=f"init failed: {exc}", logs=exc.logs, ended_environment=True)
+            assert self._proc is not None and self._proc.stdin is not None
+            line = (json.dumps({**payload, "timeout_ms": int(timeout_s * 1000)}) + "\n").encode()
+            try:
+                self._proc.stdin.write(line)
+                self._proc.stdin.flush()
+            except (BrokenPipeError, OSError):
+                pass  # the reply wait below sees the death
+            self._marks += 1
+            reply, why = self._wait_watched(timeout_s)
+            if reply is not None:
+                logs = self._take_logs(self._marks, 2.0)
+                if reply.get("outcome") == "ok":
+                    return RawResult("ok", result=reply.get("result"), logs=logs)
+                return RawResult("error", error=reply.get("error") or "handler failed", logs=logs)
+            code = self._kill() if why != "crash" else self._reap()
+            logs = self._take_logs(None, 0.2)
+            self.deaths += 1
+            if why == "crash":
+                return RawResult("crash", error=f"process exited ({_exit_text(code)}){_tail(logs)}",
+                                 logs=logs, ended_environment=True)
+            return RawResult(why if why == "timeout" else "crash", error=_LIMIT_TEXT[why].format(
+                s=timeout_s, mb=self._memory_mb), logs=logs, ended_environment=True)
+
+    # internals -----------------------------------------------------------------------
+    def _read_protocol(self, fd: int) -> None:
+        with os.fdopen(fd, "rb") as stream:
+            for raw in stream:
+                try:
+                    self._replies.put(json.loads(raw))
+                except json.JSONDecodeError:
+                    continue
+        self._replies.put(None)
+
+    def _wait_reply(self, timeout_s: float) -> dict[str, Any] | None:
+        try:
+            return self._replies.get(timeout=timeout_s)
+        except queue.Empty:
+            return None
+
+    def _wait_watched(self, timeout_s: float) -> tuple[dict[str, Any] | None, str]:
+        """Wait for the reply, checking resident memory every 50 ms."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None, "timeout"
+            try:
+                reply = self._replies.get(timeout=min(0.05, left))
+            except queue.Empty:
+                if _rss_mb(self._proc.pid) > self._memory_mb:  # type: ignore[union-attr]
+                    return None, "memory"
+                continue
+            return (reply, "ok") if reply is not None else (None, "crash")
+
+    def _take_logs(self, marks: int | None, wait_s: float) -> tuple[LogLine, ...]:
+        out = self._out.take(marks, wait_s)
+        return tuple(out + self._err.take(marks, wait_s))
+
+    def _reap(self) -> int | None:
+        proc = self._proc
+        if proc is None:
+            return None
+        try:
+            code = proc.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            code = None
+        self._kill()
+        return code
+
+    def _kill(self) -> int | None:
+        """Kill the driver's whole process group; safe to call twice."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return None
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            code = proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            code = None
+        if proc.stdin:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+        shutil.rmtree(self._workdir, ignore_errors=True)
+        return code
+
+
+class ProcessBackedEnvironment(Environment):
+    """An Environment served by one ProcessEnvironment; subclasses only translate requests."""
+
+    def __init__(self, process: ProcessEnvironment, timeout_s: float) -> None:
+        self._process = process
+        self.id = process.id
+        self._timeout_s = timeout_s
+
+    def prepare(self) -> None:
+        try:
+            self._process.ensure_started()
+        except InitError:
+            pass  # reported by the first invoke, as Lambda and workerd report init failures
+
+    @property
+    def deaths(self) -> int:
+        return self._process.deaths
+
+    @property
+    def init_logs(self) -> tuple[LogLine, ...]:
+        return self._process.init_logs
+
+    def close(self) -> None:
+        self._process.close()
+
+
+_LIMIT_TEXT = {"timeout": "timed out after {s:g} s; environment killed",
+               "memory": "exceeded the memory limit of {mb} MB; environment killed"}
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _exit_text(code: int | None) -> str:
+    if code is None:
+        return "exit status unknown"
+    if code < 0:
+        return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+def _tail(logs: tuple[LogLine, ...]) -> str:
+    errors = [l.text for l in logs if l.stream == "stderr"][-3:]
+    return (": " + " | ".join(errors))[:400] if errors else ""

@@ -1,0 +1,1 @@
+"""Cloudflare Workers in workerd through Miniflare: config, runtime, driver and binding shims."""

@@ -1,0 +1,208 @@
+"""Cloudflare Workers in workerd: each environment is `node workers_driver.mjs` running one Miniflare.
+
+An execution environment is its own workerd process (its own isolate, memory never shared),
+and every environment of a run sees one store. What was measured here (2 cores, Node 20,
+miniflare 4.20260426.0 / workerd 2026-04-26) decided how:
+
+- Sharing persist directories between live workerd processes does not work. The KV and
+  D1 simulators are SQLite-backed Durable Objects, one writer each: 8 instances on one
+  `d1Persist`/`kvPersist` started together failed with `SQLITE_BUSY`; started one after
+  the other, an 8-way race (10 rounds) on a D1 unique-key insert gave no duplicate but 69
+  of 80 requests failed (`D1_ERROR: ... internal error`), and KV puts failed in 48 of 80.
+- So one *state host* per run owns the storage: a Miniflare whose `fnproof-state` worker
+  binds the KV namespaces and D1 databases (persisted under the run folder) and, when the
+  config declares Durable Objects, a `fnproof-do-host` worker (the user's own module) that
+  hosts every DO class once. Environments reach it through Miniflare's dev registry
+  (`unsafeDevRegistryPath`): their KV/D1 bindings are wrapped bindings (workers_shims/kv.mjs,
+  d1.mjs) forwarding each call over JS RPC to the host, their DO bindings name the host
+  worker as `scriptName`, which Miniflare proxies to the one instance.
+- 8 environments released together, 10 rounds each: D1 `INSERT ... ON CONFLICT DO NOTHING`
+  on a primary key gave exactly one winner in 10/10 rounds with no errors; a DO doing
+  get-then-put in its storage gave one owner in 10/10 and all 8 saw the same instance; KV
+  get-then-put gave several owners in 10/10 rounds (the race `concurrent-duplicates` must
+  see; 8 concurrent requests into ONE instance did not show it, per CONTRACT.md §2).
+- Costs: one environment (Node + miniflare import + workerd) ~0.5 s of CPU and ~0.6 s to
+  ready; the state host ~0.15 s more; a request ~10-25 ms warm (each D1/KV call is one RPC
+  to the host). The production profile on reference/workers starts ~30 environments.
+
+A Durable Object's console lines are written in the host, not in the environment that
+called it: each invocation gets the host's lines written while it ran (with checks running
+in parallel, a line can be attributed to more than one invocation, never to none).
+Worker console output is captured with Miniflare's `handleStructuredLogs`; the driver
+flushes it after every request (a marker worker) so lines land in the right invocation.
+
+Containment as for Lambda: scrubbed environment (PATH, HOME, TMPDIR, LANG, TZ; the secret
+reaches the Worker only as a binding, through a 0600 options file the driver deletes on
+start), own working and temp folder, own process group (driver and workerd killed together
+on timeout, crash or close), the per-invocation time limit, and the memory limit applied to
+the driver (ProcessEnvironment) and to workerd (the driver watches its RSS while a request
+runs). workerd itself answers a promise that can never settle with a 500, not a hang.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from fnproof.core.errors import UsageError
+from fnproof.conformance.http import LogLine, Request, Response
+from fnproof.conformance.runtimes.base import Environment, Runtime
+from fnproof.conformance.runtimes.aws_lambda.common import node_dir_on_path
+from fnproof.conformance.runtimes.process_env import DriverSpec, InitError, ProcessBackedEnvironment, ProcessEnvironment
+from fnproof.conformance.runtimes.workers.config import WorkerConfig, compatibility_problem, load_worker
+from fnproof.conformance.services.node_packages import ensure_installed, node_binary
+
+HERE = Path(__file__).resolve().parent
+DRIVER = HERE / "driver.mjs"
+SHIMS = HERE / "shims"
+MINIFLARE_PACKAGE = HERE / "npm"
+MINIFLARE_LABEL = "miniflare (workerd) for Cloudflare Workers"
+DEFAULT_TIMEOUT_S = 3.0
+DEFAULT_MEMORY_MB = 512
+INIT_TIMEOUT_S = 30.0  # 8 workerd processes starting at once on 2 cores take a few seconds
+_DEFAULT_EXPORT = re.compile(r"export\s+default\b|export\s*\{[^}]*\bas\s+default\b")
+
+
+def workerd_compatibility_date(packages: Path) -> str:
+    """workerd 1.YYYYMMDD.N supports compatibility dates up to YYYY-MM-DD."""
+    version = json.loads((packages / "node_modules/workerd/package.json").read_text())["version"]
+    stamp = version.split(".")[1]
+    return f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}"
+
+
+class WorkersEnvironment(ProcessBackedEnvironment):
+    def __init__(self, process: ProcessEnvironment, timeout_s: float, host: "StateHost | None") -> None:
+        super().__init__(process, timeout_s)
+        self._host = host
+
+    def invoke(self, request: Request) -> Response:
+        since_ms = int(time.time() * 1000) - 1
+        payload = {"request": {"method": request.method, "path": request.path, "headers": list(request.headers),
+                               "body": None if request.body is None else base64.b64encode(request.body).decode()}}
+        raw = self._process.invoke(payload, self._timeout_s)
+        logs = raw.logs + (self._host.lines_since(since_ms) if self._host and self._host.has_objects else ())
+        if raw.outcome != "ok":
+            return Response(status=502, headers={"content-type": "text/plain"}, body=b"worker failed",
+                            outcome=raw.outcome, error=raw.error, logs=logs,  # type: ignore[arg-type]
+                            environment=self.id, replaced_environment=raw.ended_environment)
+        result = raw.result
+        headers: dict[str, str] = {}
+        for name, value in result["headers"]:
+            headers[name.lower()] = f"{headers[name.lower()]}, {value}" if name.lower() in headers else value
+        return Response(status=result["status"], headers=headers, body=base64.b64decode(result["body"]),
+                        logs=logs, environment=self.id)
+
+
+class StateHost:
+    """The run's one Miniflare that owns KV, D1 and Durable Objects (see the module docstring)."""
+
+    def __init__(self, runtime: "WorkersRuntime") -> None:
+        self.has_objects = bool(runtime.worker.durable_objects)
+        self._process = ProcessEnvironment(lambda workdir: runtime.spec(workdir, "host"), label="workers-state-host",
+                                           base_dir=runtime.run_dir)
+
+    def start(self) -> None:
+        self._process.start()
+
+    def lines_since(self, since_ms: int) -> tuple[LogLine, ...]:
+        raw = self._process.invoke({"since_ms": since_ms}, 5.0)
+        if raw.outcome != "ok":
+            return (LogLine("stderr", f"[fnproof: the Durable Object host failed: {raw.error}]"),)
+        return tuple(LogLine(stream, text) for stream, text in raw.result["lines"])
+
+    def close(self) -> None:
+        self._process.close()
+
+
+class WorkersRuntime(Runtime):
+    name = "workers"
+    capabilities = frozenset({"environments", "logs"})
+
+    def __init__(self, path: Path, *, secret: str, secret_env: str = "WEBHOOK_SECRET",
+                 timeout_s: float = DEFAULT_TIMEOUT_S, memory_mb: int = DEFAULT_MEMORY_MB) -> None:
+        if not path.exists():
+            raise UsageError("no such Worker file or folder", where=str(path))
+        self.worker: WorkerConfig = load_worker(path)
+        self.secret, self.secret_env = secret, secret_env
+        self.timeout_s, self.memory_mb = timeout_s, memory_mb
+        self.run_dir = Path(tempfile.mkdtemp(prefix="fnproof-workers-"))
+        self._host: StateHost | None = None
+        self._date = self.worker.compatibility_date or ""
+
+    def start(self) -> None:
+        self._node = node_binary()
+        self._packages = ensure_installed(MINIFLARE_PACKAGE, MINIFLARE_LABEL)
+        supported = workerd_compatibility_date(self._packages)
+        problem = compatibility_problem(self.worker, supported)
+        if problem:
+            raise UsageError(problem, where=self.worker.source)
+        self._date = self.worker.compatibility_date or supported
+        if self.worker.stateful:
+            self._host = StateHost(self)
+            try:
+                self._host.start()
+            except InitError as exc:
+                if exc.kind != "throw":  # a Worker that throws at load fails every check instead
+                    raise UsageError(str(exc), where=self.worker.source) from None
+
+    def spec(self, workdir: Path, mode: str) -> DriverSpec:
+        w = self.worker
+        options = {
+            "mode": mode, "packages": str(self._packages), "shims": str(SHIMS), "main": str(w.main),
+            "modulesRoot": str(w.root), "compatibilityDate": self._date,
+            "compatibilityFlags": list(w.compatibility_flags),
+            "bindings": {**dict(w.vars), self.secret_env: self.secret},
+            "kv": [list(kv) for kv in w.kv_namespaces],
+            "d1": [{"binding": d.binding, "id": d.database_id, "migrations": _migrations(d.migrations)}
+                   for d in w.d1_databases],
+            "durableObjects": [{"binding": d.binding, "className": d.class_name, "sqlite": d.sqlite}
+                               for d in w.durable_objects],
+            "registry": str(self.run_dir / "registry") if w.stateful else None,
+            "persist": str(self.run_dir / "state"),
+            "memoryMb": self.memory_mb if mode == "env" else max(2048, 2 * self.memory_mb),
+        }
+        options_file = workdir / "options.json"
+        fd = os.open(options_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(options, handle)
+        env = {"PATH": node_dir_on_path(self._node), "HOME": str(workdir),
+               "TMPDIR": str(workdir / "tmp"), "LANG": "C.UTF-8", "TZ": ":UTC"}
+        heap = max(64, self.memory_mb // 4)
+        return DriverSpec(argv=(self._node, "--no-warnings", f"--max-old-space-size={heap}", str(DRIVER),
+                                str(options_file)), env=env, init_timeout_s=INIT_TIMEOUT_S,
+                          memory_mb=options["memoryMb"])
+
+    def environment(self) -> Environment:
+        process = ProcessEnvironment(lambda workdir: self.spec(workdir, "env"), label=self.name, base_dir=self.run_dir)
+        return WorkersEnvironment(process, self.timeout_s, self._host)
+
+    def probe(self) -> None:
+        text = self.worker.main.read_text(encoding="utf-8", errors="replace")
+        if not _DEFAULT_EXPORT.search(text):
+            raise UsageError("no default export; a module Worker exports default { fetch }", where=str(self.worker.main))
+        process = ProcessEnvironment(lambda workdir: self.spec(workdir, "env"), label=f"{self.name}-probe",
+                                     base_dir=self.run_dir)
+        try:
+            process.start()
+        except InitError as exc:
+            if exc.kind in {"syntax", "module"}:
+                raise UsageError(str(exc), where=str(self.worker.main)) from None
+        finally:
+            process.close()
+
+    def close(self) -> None:
+        if self._host:
+            self._host.close()
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+
+
+def _migrations(folder: Path | None) -> list[tuple[str, str]]:
+    if folder is None:
+        return []
+    return [(p.name, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.sql"))]

@@ -1,0 +1,91 @@
+"""The local DynamoDB-compatible store: moto's server, in its own process, on loopback.
+
+A separate process keeps moto's request handling off the kit's interpreter (the runner's
+threads and moto would otherwise share one GIL on a 2-core machine) and dies with the kit:
+it exits when its stdin closes, and the kit kills it when the run ends.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+
+from fnproof.core.errors import SetupError
+
+REGION = "us-east-1"
+
+
+@dataclass(frozen=True, slots=True)
+class DynamoEndpoint:
+    url: str
+    table: str
+
+
+class LocalDynamoDB:
+    """Start with `start()` (non-blocking), read `endpoint()` (blocks until ready)."""
+
+    def __init__(self, table: str = "fnproof-idempotency", partition_key: str = "pk", timeout_s: float = 30.0) -> None:
+        self.table, self.partition_key, self.timeout_s = table, partition_key, timeout_s
+        self._proc: subprocess.Popen[str] | None = None
+        self._ready = threading.Event()
+        self._endpoint: DynamoEndpoint | None = None
+        self._error: str | None = None
+        self.planned: DynamoEndpoint | None = None
+
+    def start(self) -> "LocalDynamoDB":
+        """Start the server; `planned` is known at once so environments can boot meanwhile."""
+        with socket.socket() as probe:  # choose the port now; the server binds it a moment later
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.planned = DynamoEndpoint(url=f"http://127.0.0.1:{port}", table=self.table)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "fnproof.conformance.services.dynamodb_server", self.table, self.partition_key, str(port)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            start_new_session=True,
+        )
+        threading.Thread(target=self._await_ready, daemon=True, name="fnproof-dynamodb").start()
+        return self
+
+    def _await_ready(self) -> None:
+        proc = self._proc  # stop() may clear the attribute while this thread still reads
+        assert proc is not None and proc.stdout is not None and proc.stderr is not None
+        line = proc.stdout.readline()
+        try:
+            port = json.loads(line)["port"]
+            self._endpoint = DynamoEndpoint(url=f"http://127.0.0.1:{port}", table=self.table)
+        except (ValueError, KeyError, TypeError):
+            tail = " ".join(proc.stderr.read().split())[-400:]
+            self._error = f"local DynamoDB (moto server) did not start: {tail or 'no output'}"
+        self._ready.set()
+        for _ in proc.stderr:  # keep draining so the server never blocks on a full pipe
+            pass
+
+    def endpoint(self) -> DynamoEndpoint:
+        if not self._ready.wait(self.timeout_s):
+            raise SetupError(f"local DynamoDB (moto server) not ready after {self.timeout_s:g} s")
+        if self._error or self._endpoint is None:
+            raise SetupError(self._error or "local DynamoDB failed")
+        return self._endpoint
+
+    def stop(self) -> None:
+        """Kill the server: its state is throwaway, and a polite werkzeug shutdown takes ~0.6 s."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        proc.kill()
+        proc.wait()
+        for stream in (proc.stdin, proc.stdout):
+            if stream:
+                stream.close()
+
+    def __enter__(self) -> "LocalDynamoDB":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

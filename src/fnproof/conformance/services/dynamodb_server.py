@@ -1,0 +1,61 @@
+"""Entry point of the DynamoDB service subprocess: moto in server mode on loopback.
+
+Run as `python -m fnproof.conformance.services.dynamodb_server TABLE PK [PORT]`; prints one JSON line with
+the port once the table exists, then serves until its stdin closes (so it never
+outlives the kit, even when the kit is killed).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def _serialise_writes() -> None:
+    """Real DynamoDB makes each conditional write atomic; moto reads, checks and writes
+    without a lock, so two threads can both pass attribute_not_exists (seen: 9 in 3000
+    16-way rounds). One lock around the write paths restores the guarantee handlers rely on;
+    a handler's own get-then-put race still shows, since its read and write are two requests."""
+    import functools
+    import threading
+
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item"):
+        original = getattr(DynamoDBBackend, name, None)
+        if original is None:
+            continue
+
+        @functools.wraps(original)
+        def locked(self, *args, __original=original, **kwargs):
+            with lock:
+                return __original(self, *args, **kwargs)
+
+        setattr(DynamoDBBackend, name, locked)
+
+
+def main() -> None:
+    table, partition_key = sys.argv[1], sys.argv[2]
+    port = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    from moto.server import ThreadedMotoServer
+
+    _serialise_writes()
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    port = server._server.server_port  # moto keeps the bound port here only
+    import boto3
+
+    client = boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                          aws_access_key_id="fnproof", aws_secret_access_key="fnproof")
+    client.create_table(TableName=table, KeySchema=[{"AttributeName": partition_key, "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": partition_key, "AttributeType": "S"}],
+                        BillingMode="PAY_PER_REQUEST")
+    print(json.dumps({"port": port}), flush=True)
+    sys.stdin.read()
+    server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""Lockfile-pinned npm installs into the user cache, made once and shared by every run.
+
+Handlers import the AWS SDK as the Lambda runtime provides it, and Workers need miniflare;
+neither should be the user's job. services/cache_build.py makes each install exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+from fnproof.core.errors import SetupError
+from fnproof.core.paths import cache_dir
+from fnproof.conformance.services.cache_build import build_once
+
+
+def node_binary() -> str:
+    node = shutil.which("node")
+    if not node:
+        raise SetupError("Node.js is not on PATH; install Node.js 20 or newer to check Lambda Node handlers")
+    return node
+
+
+def ensure_installed(package_dir: Path, label: str) -> Path:
+    """Return a folder holding `node_modules` for the package.json + lock in package_dir."""
+    digest = hashlib.sha256((package_dir / "package-lock.json").read_bytes()).hexdigest()[:16]
+
+    def install(staging: Path) -> None:
+        npm = shutil.which("npm")
+        if not npm:
+            raise SetupError(f"npm is not on PATH; it is needed once to install {label}")
+        for name in ("package.json", "package-lock.json"):
+            shutil.copy2(package_dir / name, staging / name)
+        done = subprocess.run([npm, "ci", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"],
+                              cwd=staging, capture_output=True, text=True)
+        if done.returncode != 0:
+            tail = " ".join((done.stderr or done.stdout).split())[-300:]
+            raise SetupError(f"npm ci for {label} failed: {tail}")
+
+    name = json.loads((package_dir / "package.json").read_text(encoding="utf-8"))["name"]
+    return build_once(cache_dir() / f"{name}-{digest}", digest, f"installing {label}", install)

@@ -1,0 +1,183 @@
+"""Checklists as data: load and validate them, tick their items from a JSON report, render.
+
+An item is answered either by checks (ticked when every one of them passed in the report)
+or by a person (`human: true`, always left open). A checklist is a YAML file under
+checklists/ or any path a team passes; the report is the file `fnproof check --report-json`
+writes, validated against conformance/schemas/report.schema.json.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fnproof.conformance.checks.registry import all_checks
+from fnproof.core.datafile import node_line
+from fnproof.core.datafile import load_json, parse_yaml, validate
+from fnproof.core.errors import UsageError
+from fnproof.core.paths import data_path
+
+TICKED, FAILED, INCOMPLETE, OPEN, HUMAN = "ticked", "failed", "incomplete", "open", "human"
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    id: str
+    question: str
+    checks: tuple[str, ...]
+    human: bool
+    how: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Checklist:
+    name: str
+    title: str
+    intro: str | None
+    items: tuple[Item, ...]
+    source: str
+
+    def get(self, item_id: str) -> Item | None:
+        return next((i for i in self.items if i.id == item_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemState:
+    item: Item
+    state: str  # ticked | failed | incomplete | open | human
+    detail: str  # what the evidence says, one line
+
+
+def checklists_dir() -> Path:
+    return data_path("checklists")
+
+
+def available() -> list[str]:
+    return sorted(p.stem for p in checklists_dir().glob("*.yaml") if p.stem != "rules")
+
+
+def checklist_path(name: str) -> Path:
+    """A built-in name (`deploy`) or a path to a team's own YAML file."""
+    if name.endswith((".yaml", ".yml")) or "/" in name or "\\" in name:
+        return Path(name)
+    path = checklists_dir() / f"{name}.yaml"
+    if name == "rules" or not path.is_file():
+        raise UsageError(f"unknown checklist {name!r}; choose one of {', '.join(available())} or give a YAML path")
+    return path
+
+
+def _both(data: Any, node: Any, source: str) -> None:
+    """The schema forbids `checks` beside `human: true`; say so in words, at the line of `checks`."""
+    for index, item in enumerate(data.get("items") or [] if isinstance(data, dict) else []):
+        if isinstance(item, dict) and item.get("human") is True and "checks" in item:
+            line = node_line(node, ("items", index, "checks"))
+            raise UsageError(f"items[{index}]: an item has either checks or human: true, not both", where=f"{source}:{line}")
+
+
+def load_checklist(path: Path) -> Checklist:
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError("no such file", where=source) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read: {exc.__class__.__name__}", where=source) from None
+    data, node = parse_yaml(text, source=source)
+    _both(data, node, source)
+    validate(data, "checklist.schema.json", source=source, root_node=node)
+    known = {spec.id for spec in all_checks()}
+    items, seen = [], set()
+    for index, raw in enumerate(data["items"]):
+        if raw["id"] in seen:
+            raise UsageError(f"item id {raw['id']!r} is used twice", where=f"{source}:{node_line(node, ('items', index, 'id'))}")
+        seen.add(raw["id"])
+        for position, check_id in enumerate(raw.get("checks", ())):
+            if check_id not in known:
+                line = node_line(node, ("items", index, "checks", position))
+                raise UsageError(f"items[{index}] {raw['id']}: unknown check id {check_id!r}", where=f"{source}:{line}")
+        items.append(Item(raw["id"], " ".join(raw["question"].split()), tuple(raw.get("checks", ())),
+                          bool(raw.get("human")), " ".join(raw["how"].split()) if raw.get("how") else None))
+    return Checklist(data["name"], data["title"], data.get("intro"), tuple(items), source)
+
+
+def load_report(path: Path) -> dict[str, Any]:
+    return load_json(path, "report.schema.json")
+
+
+def _first_line(message: str) -> str:
+    line = message.strip().splitlines()[0] if message.strip() else ""
+    return line if len(line) <= 140 else line[:139] + "…"
+
+
+def evaluate(checklist: Checklist, report: dict[str, Any] | None) -> list[ItemState]:
+    outcomes = {c["id"]: c for c in report["checks"]} if report else {}
+    states = []
+    for item in checklist.items:
+        if item.human:
+            states.append(ItemState(item, HUMAN, item.how or "a person answers this"))
+            continue
+        if report is None:
+            states.append(ItemState(item, OPEN, "evidence: run `fnproof check` (" + ", ".join(f"`{c}`" for c in item.checks) + ")"))
+            continue
+        results = [(c, outcomes.get(c)) for c in item.checks]
+        bad = [(c, r) for c, r in results if r and r["outcome"] in ("failed", "error")]
+        passed = [c for c, r in results if r and r["outcome"] == "passed"]
+        if bad:
+            detail = "; ".join(f"`{c}` {r['outcome']}: {_first_line(r['message'])}" for c, r in bad)
+            states.append(ItemState(item, FAILED, detail))
+        elif len(passed) == len(results):
+            states.append(ItemState(item, TICKED, "evidence: " + ", ".join(f"`{c}` passed" for c in passed)))
+        else:
+            notes = []
+            for c, r in results:
+                if r is None:
+                    notes.append(f"`{c}` not in the report (profile {report['profile']})")
+                elif r["outcome"] == "skipped":
+                    notes.append(f"`{c}` skipped: {_first_line(r['message'])}")
+            if passed:
+                notes.append(", ".join(f"`{c}` passed" for c in passed))
+            states.append(ItemState(item, INCOMPLETE, "; ".join(notes)))
+    return states
+
+
+def _heading(report: dict[str, Any] | None, report_name: str | None) -> str:
+    if report is None:
+        return "No report given: automatic items stay open until `fnproof check --report-json FILE` runs."
+    s = report["summary"]
+    return (f"From `{report_name}`: `{report['target']}` on {report['runtime']}, profile {report['profile']}: "
+            f"{s['passed']} passed, {s['failed']} failed, {s['skipped']} skipped, {s['error']} error.")
+
+
+def tally(states: list[ItemState]) -> str:
+    counts = {k: sum(1 for s in states if s.state == k) for k in (TICKED, FAILED, INCOMPLETE, OPEN, HUMAN)}
+    return (f"{counts[TICKED]} ticked, {counts[FAILED]} failed, {counts[INCOMPLETE]} incomplete, "
+            f"{counts[OPEN]} waiting for a report, {counts[HUMAN]} for a person")
+
+
+_MD_MARK = {TICKED: "[x]", FAILED: "[ ] ❌", INCOMPLETE: "[ ] ⚠️", OPEN: "[ ]", HUMAN: "[ ] 🧑"}
+_TEXT_MARK = {TICKED: "[x]", FAILED: "[!]", INCOMPLETE: "[~]", OPEN: "[ ]", HUMAN: "[?]"}
+
+
+def render_markdown(checklist: Checklist, states: list[ItemState], report: dict[str, Any] | None,
+                    report_name: str | None = None) -> str:
+    lines = [f"## {checklist.title}", ""]
+    if checklist.intro:
+        lines += [" ".join(checklist.intro.split()), ""]
+    lines += [_heading(report, report_name), ""]
+    for s in states:
+        lines.append(f"- {_MD_MARK[s.state]} **{s.item.id}**: {s.item.question}  ")
+        lines.append(f"  {s.detail}")
+    lines += ["", f"_{tally(states)}. ❌ failed check, ⚠️ evidence incomplete (skipped or not run), 🧑 needs a person._"]
+    return "\n".join(lines) + "\n"
+
+
+def render_text(checklist: Checklist, states: list[ItemState], report: dict[str, Any] | None,
+                report_name: str | None = None) -> str:
+    lines = [checklist.title, _heading(report, report_name).replace("`", ""), ""]
+    width = max(len(s.item.id) for s in states)
+    for s in states:
+        lines.append(f"{_TEXT_MARK[s.state]} {s.item.id:<{width}}  {s.item.question.replace('`', '')}")
+        lines.append(" " * (width + 6) + s.detail.replace("`", ""))
+    lines += ["", tally(states) + ".  [x] ticked  [!] failed  [~] incomplete  [ ] no report yet  [?] a person"]
+    return "\n".join(lines) + "\n"
