@@ -6,7 +6,7 @@ import pytest
 
 from conftest import write
 from fnproof.core.errors import UsageError
-from fnproof.conformance.runtimes.detect import detect, split_export
+from fnproof.conformance.runtimes.registry import detect, split_export
 
 
 @pytest.mark.parametrize("name, text, runtime", [

@@ -24,12 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fnproof import __version__
+from fnproof.conformance.runtimes import registry
 from fnproof.core.errors import UsageError
 from fnproof.core.paths import data_path
 from fnproof.prompts.catalog import COMMAND, latest, prompts_dir, render
 from fnproof.guidance.rules import find_section, render_section
 
-DEFAULT_TARGETS = {"lambda-node": "src/handler.mjs", "lambda-python": "src/handler.py", "workers": "worker"}
+# The handler path the Stop hook and CI check, per runtime, when --target is not given.
+DEFAULT_TARGETS = {spec.name: spec.default_target for spec in registry.local() if spec.default_target}
 HOOK_COMMAND = "fnproof hook stop"
 HOOK_TIMEOUT_S = 600
 CREATE, UPDATE, UNCHANGED, KEPT = "create", "update", "unchanged", "kept"

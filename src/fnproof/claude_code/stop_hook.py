@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-from fnproof.conformance.runtimes.detect import split_export
+from fnproof.conformance.runtimes.registry import split_export
 
 MAX_OUTPUT_CHARS = 12_000
 CheckRunner = Callable[[list[str], Path], tuple[int, str]]

@@ -1,8 +1,13 @@
-"""What checks send and get back: plain HTTP, whatever runtime sits behind it."""
+"""What checks send and get back (plain HTTP, whatever runtime sits behind it), and the canaries
+planted in requests and environments.
+
+Checks, runtimes and reporters all speak these types, so they sit at the bottom of conformance/.
+"""
 
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -72,3 +77,18 @@ class Response:
 def _clip(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class Canaries:
+    """Values planted in requests and the environment that must never reach the logs."""
+
+    secret: str
+    wrong_secret: str
+    pii: str
+
+    @classmethod
+    def fresh(cls, secret: str | None = None) -> "Canaries":
+        return cls(secret=secret or f"fnproof-secret-{secrets.token_hex(8)}",
+                   wrong_secret=f"fnproof-wrong-{secrets.token_hex(8)}",
+                   pii=f"pii-{secrets.token_hex(6)}@example.invalid")

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from fnproof.conformance.checks.registry import PROFILES, CheckSpec
+from fnproof.conformance.runtimes import registry
 from fnproof.core.errors import UsageError
 from fnproof.conformance.runner import CheckResult, PreparedRun, prepare_run, run_one
 
@@ -26,7 +27,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--fnproof-target", dest="fnproof_target", metavar="PATH",
                     help="handler file, Worker folder or URL to run the conformance checks against")
     group.addoption("--fnproof-runtime", dest="fnproof_runtime", metavar="RUNTIME",
-                    help="override runtime detection (lambda-node, lambda-python, workers, http)")
+                    help=f"override runtime detection ({', '.join(registry.names())})")
     group.addoption("--fnproof-profile", dest="fnproof_profile", choices=PROFILES, default=None,
                     help="seed, standard or production (default: the fnproof_profile ini value, else production)")
     group.addoption("--fnproof-contract", dest="fnproof_contract", metavar="FILE",

@@ -18,3 +18,5 @@ TIMEOUT_S = 3.0  # per invocation: the Lambda default
 MEMORY_MB = 512  # per execution environment
 PROFILE = "production"
 PARALLEL = 4  # checks run at once
+# PATH for a sandboxed process: the system folders; runtimes add the folder of their interpreter.
+SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"

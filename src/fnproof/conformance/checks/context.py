@@ -12,26 +12,11 @@ from typing import Any
 
 from fnproof.conformance.checks.registry import CheckFailed, CheckSkipped
 from fnproof.core.contract import Contract, Outcome, resolve_pointer
-from fnproof.conformance.http import LogLine, Request, Response, Shape
+from fnproof.conformance.http import Canaries, LogLine, Request, Response, Shape
 from fnproof.conformance.runtimes.base import Environment, Runtime
 
 JSON_TYPES = ("application/json", "application/problem+json")
 _DEFAULT = object()
-
-
-@dataclass(frozen=True, slots=True)
-class Canaries:
-    """Values planted in requests and the environment that must never reach the logs."""
-
-    secret: str
-    wrong_secret: str
-    pii: str
-
-    @classmethod
-    def fresh(cls, secret: str | None = None) -> "Canaries":
-        return cls(secret=secret or f"fnproof-secret-{secrets.token_hex(8)}",
-                   wrong_secret=f"fnproof-wrong-{secrets.token_hex(8)}",
-                   pii=f"pii-{secrets.token_hex(6)}@example.invalid")
 
 
 class CheckContext:

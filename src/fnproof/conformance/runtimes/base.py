@@ -8,9 +8,16 @@ that needs one a runtime lacks is skipped with the runtime's reason.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import ClassVar
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, ClassVar, Sequence
 
-from fnproof.conformance.http import LogLine, Request, Response
+from fnproof.conformance.http import Canaries, LogLine, Request, Response
+from fnproof.core import defaults
+
+if TYPE_CHECKING:
+    from fnproof.conformance.runtimes.discovery import Found
+    from fnproof.core.contract import Contract
 
 # capability -> what a check needing it cannot do without it
 CAPABILITIES = {
@@ -71,3 +78,46 @@ class Runtime(ABC):
         if not missing:
             return None
         return f"{self.name} runtime: check " + "; ".join(CAPABILITIES[m] for m in missing)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a run checks, and which runtime runs it, with the reason the user is shown."""
+
+    path: Path
+    export: str | None
+    runtime: str
+    reason: str
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """The user's limits and choices that runtimes honour (each takes what applies to it)."""
+
+    timeout_s: float = defaults.TIMEOUT_S
+    memory_mb: int = defaults.MEMORY_MB
+    python: str | None = None  # lambda-python: another interpreter than the kit's boto3 venv
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeSpec:
+    """One runtime, everything the kit needs to know about it in one record.
+
+    `recognise` claims a file or folder the user named (returning why, for the report);
+    `find_handler` picks the handler in a tree of generated code (eval, grade); `build` makes
+    the Runtime; `setup` installs what it needs ahead of time and says where; `default_target`
+    is the handler path `fnproof init` points the Stop hook and CI at. The registry asks the
+    records in order, so a more specific runtime (a module Worker) comes before a general one.
+    """
+
+    name: str
+    summary: str
+    build: Callable[[Target, "Contract", Canaries, RunOptions], Runtime]
+    recognise: Callable[[Path], str | None] = lambda path: None
+    folder_entries: tuple[str, ...] = ()  # files that make a folder this runtime's target
+    find_handler: Callable[[Path, Sequence[Path]], "Found | None"] | None = None
+    looked_for: str = ""  # what find_handler looks for, for the message when nothing is found
+    setup: Callable[[], str] | None = None
+    default_target: str | None = None
+    takes_urls: bool = False

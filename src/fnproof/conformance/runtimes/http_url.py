@@ -3,7 +3,7 @@
 The kit controls nothing behind the URL: no environments to start or kill, no logs, no
 Lambda event shapes. Checks that need those are skipped with the reason; the rest speak
 plain HTTP. The shared secret comes from the caller's environment under the contract's
-auth variable (WEBHOOK_SECRET by default), never from the command line.
+auth variable, never from the command line.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import http.client
 import itertools
 from urllib.parse import urlsplit
 
+from fnproof.conformance.http import Canaries, Request, Response
+from fnproof.conformance.runtimes.base import Environment, Runtime, RunOptions, RuntimeSpec, Target
+from fnproof.core.contract import Contract
 from fnproof.core.errors import UsageError
-from fnproof.conformance.http import Request, Response
-from fnproof.conformance.runtimes.base import Environment, Runtime
 
 _IDS = itertools.count(1)
 
@@ -74,3 +75,15 @@ class HttpRuntime(Runtime):
     def skip_reason(self, needs: frozenset[str]) -> str | None:
         reason = super().skip_reason(needs)
         return reason and reason.replace("http runtime: check ", "a live URL: the check ")
+
+
+def _build(target: Target, contract: Contract, canaries: Canaries, options: RunOptions) -> Runtime:
+    return HttpRuntime(target.url or "", timeout_s=max(10.0, options.timeout_s))
+
+
+SPEC = RuntimeSpec(
+    name="http",
+    summary="a running deployment by URL (wrangler dev, sam local start-api, a dev stage)",
+    build=_build,
+    takes_urls=True,
+)

@@ -1,4 +1,4 @@
-"""One execution environment = one driver subprocess, contained.
+"""One execution environment = one driver subprocess, contained: the kit's side of DRIVERS.md.
 
 The driver reads one JSON request per line on stdin and answers on its own pipe, so
 whatever the handler prints on stdout/stderr never mixes with the protocol. After each

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
+from fnproof.core import defaults
 from fnproof.core.errors import SetupError
 from fnproof.core.paths import cache_dir
 from fnproof.conformance.services.cache_build import build_once
@@ -42,3 +44,8 @@ def ensure_installed(package_dir: Path, label: str) -> Path:
 
     name = json.loads((package_dir / "package.json").read_text(encoding="utf-8"))["name"]
     return build_once(cache_dir() / f"{name}-{digest}", digest, f"installing {label}", install)
+
+
+def node_dir_on_path(node: str) -> str:
+    """A PATH for a sandboxed process: the system folders, and the folder of this Node binary."""
+    return os.path.dirname(node) + ":" + defaults.SYSTEM_PATH

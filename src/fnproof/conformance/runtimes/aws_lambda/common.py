@@ -13,16 +13,16 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable
 
+from fnproof.conformance.http import Canaries
+from fnproof.core import defaults
+from fnproof.core.contract import Contract
 from fnproof.core.errors import UsageError
 from fnproof.conformance.runtimes.aws_lambda.events import build_event, result_to_response
 from fnproof.conformance.http import LogLine, Request, Response
-from fnproof.conformance.runtimes.base import Environment, Runtime
+from fnproof.conformance.runtimes.base import Environment, Runtime, RunOptions, Target
 from fnproof.conformance.runtimes.process_env import DriverSpec, InitError, ProcessBackedEnvironment, ProcessEnvironment
 from fnproof.conformance.services.dynamodb import REGION, LocalDynamoDB
 
-DEFAULT_TIMEOUT_S = 3.0
-DEFAULT_MEMORY_MB = 512
-SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 
 class LambdaEnvironment(ProcessBackedEnvironment):
@@ -54,10 +54,10 @@ class LambdaRuntime(Runtime):
 
     execution_env: str = ""
 
-    def __init__(self, handler_file: Path, export: str, *, secret: str, timeout_s: float = DEFAULT_TIMEOUT_S,
-                 memory_mb: int = DEFAULT_MEMORY_MB, table: str = "fnproof-idempotency",
-                 table_env: str = "IDEMPOTENCY_TABLE", partition_key: str = "pk",
-                 secret_env: str = "WEBHOOK_SECRET", dynamodb: LocalDynamoDB | None = None) -> None:
+    def __init__(self, handler_file: Path, export: str, *, secret: str, timeout_s: float = defaults.TIMEOUT_S,
+                 memory_mb: int = defaults.MEMORY_MB, table: str = "fnproof-idempotency",
+                 table_env: str = defaults.TABLE_ENV, partition_key: str = defaults.PARTITION_KEY,
+                 secret_env: str = defaults.SECRET_ENV, dynamodb: LocalDynamoDB | None = None) -> None:
         if not handler_file.is_file():
             raise UsageError("no such handler file", where=str(handler_file))
         self.handler_file = handler_file.resolve()
@@ -84,7 +84,7 @@ class LambdaRuntime(Runtime):
         endpoint = self.dynamodb.planned or self.dynamodb.endpoint()
         name = "fnproof-target"
         env = {
-            "PATH": SYSTEM_PATH, "HOME": str(workdir), "TMPDIR": str(workdir / "tmp"), "LANG": "C.UTF-8",
+            "PATH": defaults.SYSTEM_PATH, "HOME": str(workdir), "TMPDIR": str(workdir / "tmp"), "LANG": "C.UTF-8",
             "TZ": ":UTC", "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
             "AWS_ACCESS_KEY_ID": "fnproof-dummy-key-id", "AWS_SECRET_ACCESS_KEY": "fnproof-dummy-secret",
             "AWS_ENDPOINT_URL_DYNAMODB": endpoint.url, self.table_env: endpoint.table,
@@ -129,7 +129,14 @@ class LambdaRuntime(Runtime):
         shutil.rmtree(self._run_dir, ignore_errors=True)
 
 
-def node_dir_on_path(node: str) -> str:
-    return os.path.dirname(node) + ":" + SYSTEM_PATH
+def builder(cls: type[LambdaRuntime], default_export: str):  # -> the `build` of a RuntimeSpec
+    """Construct a Lambda runtime from a target, wiring the contract's names and the run's secret."""
 
+    def build(target: Target, contract: Contract, canaries: Canaries, options: RunOptions) -> Runtime:
+        extra = {"python": options.python} if options.python else {}
+        return cls(target.path, target.export or default_export, secret=canaries.secret,
+                   table_env=contract.table_env, partition_key=contract.partition_key,
+                   secret_env=contract.auth_env or defaults.SECRET_ENV, timeout_s=options.timeout_s,
+                   memory_mb=options.memory_mb, **extra)
 
+    return build

@@ -1,27 +1,13 @@
 // fnproof's Lambda Node.js driver: one execution environment per process.
-// argv: handler file, export name, SDK folder, reply fd, sentinel. Requests arrive as JSON
-// lines on stdin; replies go to the reply fd so the handler's stdout and stderr stay its own.
-import fs from 'node:fs';
+// argv: handler file, export name, SDK folder, reply fd, sentinel (the protocol: ../DRIVERS.md).
 import { register } from 'node:module';
-import readline from 'node:readline';
 import { pathToFileURL } from 'node:url';
 
+import { openProtocol, silenceRuntimeWarnings } from '../driver_protocol.mjs';
+
 const [handlerFile, exportName, sdkDir, replyFdText, sentinel] = process.argv.slice(2);
-const replyFd = Number(replyFdText);
-
-function reply(message) {
-  fs.writeSync(replyFd, JSON.stringify(message) + '\n');
-}
-
-function endOfOutput() {
-  // Pipes are synchronous on Linux, so these land after everything the handler wrote.
-  process.stdout.write(`\n${sentinel}\n`);
-  process.stderr.write(`\n${sentinel}\n`);
-}
-
-// Runtime warnings (the SDK's Node version notice) are the runtime's, not the handler's logs.
-process.removeAllListeners('warning');
-process.on('warning', () => {});
+const protocol = openProtocol(replyFdText, sentinel);
+silenceRuntimeWarnings();
 
 register('./sdk_resolve_hooks.mjs', import.meta.url, { data: { sdkDir } });
 
@@ -46,15 +32,13 @@ try {
   if (typeof handler !== 'function' && mod.default && typeof mod.default === 'object') handler = mod.default[exportName];
   if (typeof handler !== 'function') {
     const names = Object.keys(mod).concat(mod.default && typeof mod.default === 'object' ? Object.keys(mod.default) : []);
-    endOfOutput();
-    reply({ init_error: { kind: 'export', message: `no function export named '${exportName}' (exports: ${[...new Set(names)].join(', ') || 'none'})` } });
+    protocol.initFailed('export', `no function export named '${exportName}' (exports: ${[...new Set(names)].join(', ') || 'none'})`);
     process.exit(0);
   }
 } catch (error) {
   const kind = initKind(error);
   const message = kind === 'syntax' ? `${error.name}: ${error.message}` : describe(error);
-  endOfOutput();
-  reply({ init_error: { kind, message } });
+  protocol.initFailed(kind, message);
   process.exit(0);
 }
 
@@ -97,19 +81,12 @@ function run(request) {
   });
 }
 
-endOfOutput();
-reply({ ready: true });
-
-const lines = readline.createInterface({ input: process.stdin, terminal: false });
-for await (const line of lines) {
-  const request = JSON.parse(line);
-  let message;
+protocol.ready();
+await protocol.serve(async (request) => {
   try {
     const result = await run(request);
-    message = JSON.stringify({ id: request.id, outcome: 'ok', result: result === undefined ? null : result });
+    return JSON.stringify({ id: request.id, outcome: 'ok', result: result === undefined ? null : result });
   } catch (error) {
-    message = JSON.stringify({ id: request.id, outcome: 'error', error: describe(error) });
+    return JSON.stringify({ id: request.id, outcome: 'error', error: describe(error) });
   }
-  endOfOutput();
-  fs.writeSync(replyFd, message + '\n');
-}
+});

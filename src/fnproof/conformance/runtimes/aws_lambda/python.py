@@ -1,14 +1,20 @@
-"""Lambda Python runtime: each environment is `python lambda_python_driver.py HANDLER`."""
+"""Lambda Python runtime: each environment is `python python_driver.py HANDLER`."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+from typing import Sequence
+
+from fnproof.conformance.runtimes import discovery
+from fnproof.conformance.runtimes.aws_lambda.common import LambdaRuntime, builder
+from fnproof.conformance.runtimes.base import RuntimeSpec
+from fnproof.core import defaults
 from fnproof.core.errors import SetupError
-from fnproof.conformance.runtimes.aws_lambda.common import SYSTEM_PATH, LambdaRuntime
 from fnproof.conformance.services.python_env import ensure_lambda_python
 
 HERE = Path(__file__).resolve().parent
@@ -40,9 +46,38 @@ class LambdaPythonRuntime(LambdaRuntime):
         return (self.python, "-I", "-u", str(DRIVER), str(self.handler_file), self.export)
 
     def extra_env(self) -> dict[str, str]:
-        return {"PATH": os.path.dirname(self.python) + ":" + SYSTEM_PATH, "PYTHONDONTWRITEBYTECODE": "1"}
+        return {"PATH": os.path.dirname(self.python) + ":" + defaults.SYSTEM_PATH, "PYTHONDONTWRITEBYTECODE": "1"}
 
 
-def prepare() -> str:
+PY_NAMES = ("handler.py", "app.py", "lambda_function.py")
+_PY_DEF = re.compile(r"^(?:async\s+)?def\s+(handler|lambda_handler)\s*\(", re.M)
+
+
+def _recognise(path: Path) -> str | None:
+    return "a .py file" if path.is_file() and path.suffix == ".py" else None
+
+
+def _find_handler(root: Path, files: Sequence[Path]) -> discovery.Found | None:
+    code = [p for p in discovery.not_tests(root, files) if p.suffix == ".py"]
+    defines = [p for p in code if _PY_DEF.search(discovery.read(p))]
+    return (discovery.pick(root, [p for p in defines if p.name in PY_NAMES], "defines the handler")
+            or discovery.pick(root, defines, "defines handler or lambda_handler")
+            or discovery.pick(root, [p for p in code if p.name in PY_NAMES], "by its name (defines no handler)"))
+
+
+def _setup() -> str:
     """Build the handler venv now (for `fnproof setup`)."""
-    return ensure_lambda_python(REQUIREMENTS, sys.executable)
+    return f"boto3 environment ready in {ensure_lambda_python(REQUIREMENTS, sys.executable)}"
+
+
+SPEC = RuntimeSpec(
+    name="lambda-python",
+    summary="AWS Lambda, Python: file.py or file.py:function (handler, then lambda_handler)",
+    build=builder(LambdaPythonRuntime, ""),  # '' = handler, then lambda_handler
+    recognise=_recognise,
+    folder_entries=("app.py", "handler.py", "lambda_function.py"),
+    find_handler=_find_handler,
+    looked_for=f"no {'/'.join(PY_NAMES)} or .py file defining handler",
+    setup=_setup,
+    default_target="src/handler.py",
+)

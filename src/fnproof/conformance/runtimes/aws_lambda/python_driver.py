@@ -1,8 +1,8 @@
 """fnproof's Lambda Python driver: one execution environment per process.
 
-argv: handler file, function name ('' = handler, then lambda_handler), reply fd, sentinel.
-Requests arrive as JSON lines on stdin; replies go to the reply fd, so whatever the handler
-prints stays its own output. Runs with the kit's interpreter (or --python), where boto3 is
+argv: handler file, function name ('' = handler, then lambda_handler), reply fd, sentinel
+(the protocol: ../DRIVERS.md). Replies go to the reply fd, so whatever the handler prints
+stays its own output. Runs with the kit's interpreter (or --python), where boto3 is
 importable as in the Lambda Python runtime.
 """
 

@@ -1,5 +1,5 @@
 // fnproof's Workers driver: one Miniflare instance (one workerd process) per driver process.
-// argv: options file (JSON, written by workers.py), reply fd, sentinel.
+// argv: options file (JSON, written by runtime.py), reply fd, sentinel (the protocol: ../DRIVERS.md).
 //   mode "env":  an execution environment. Requests arrive as JSON lines on stdin and go to
 //                the Worker with dispatchFetch; the Worker's console lines go to this process's
 //                stdout/stderr (as the handler's own lines); replies go to the reply fd.
@@ -8,13 +8,14 @@
 //                ask for the console lines its Durable Objects wrote since a time.
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import { createRequire } from 'node:module';
+
+import { openProtocol, silenceRuntimeWarnings } from '../driver_protocol.mjs';
 
 const [optionsFile, replyFdText, sentinel] = process.argv.slice(2);
 const options = JSON.parse(fs.readFileSync(optionsFile, 'utf8'));
 fs.rmSync(optionsFile, { force: true }); // it holds the secret; the Worker never needs the file
-const replyFd = Number(replyFdText);
+const protocol = openProtocol(replyFdText, sentinel);
 const require = createRequire(path.join(options.packages, 'node_modules', 'index.js'));
 const { Miniflare } = require('miniflare');
 
@@ -25,14 +26,7 @@ const FLUSH = 'fnproof-flush';
 const FLUSH_HOST = 'flush.fnproof.invalid';
 const HOST_LOG_CAP = 5000;
 
-const reply = (message) => fs.writeSync(replyFd, JSON.stringify(message) + '\n');
-function endOfOutput() {
-  process.stdout.write(`\n${sentinel}\n`);
-  process.stderr.write(`\n${sentinel}\n`);
-}
-
-process.removeAllListeners('warning');
-process.on('warning', () => {});
+silenceRuntimeWarnings();
 
 // Console lines ---------------------------------------------------------------------------
 const marker = `fnproof-flush-${process.pid}-${Math.random().toString(36).slice(2)}`;
@@ -232,43 +226,35 @@ try {
   const kind = error.kind ?? (error.code === 'ERR_MODULE_PARSE' ? 'syntax' : error.code === 'ERR_MODULE_RULE' ? 'module' : 'throw');
   const uncaught = runtimeErrors.filter((l) => /Uncaught|Error/.test(l)).map((l) => l.replace(/^service core:user:[\w-]*: /, ''));
   const message = uncaught.length ? uncaught.join(' | ') : String(error.message ?? error).split('\n').join(' ');
-  endOfOutput();
-  reply({ init_error: { kind, message } });
+  protocol.initFailed(kind, message);
   await mf?.dispose().catch(() => {});
   process.exit(0);
 }
 
-endOfOutput();
-reply({ ready: true });
-
-const lines = readline.createInterface({ input: process.stdin, terminal: false });
-for await (const line of lines) {
-  const request = JSON.parse(line);
-  let message;
+protocol.ready();
+await protocol.serve(async (request) => {
   if (options.mode === 'host') {
     await flushLogs(mf);
-    message = { id: request.id, outcome: 'ok', result: { lines: hostLines.filter(([t]) => t >= request.since_ms).map(([, s, x]) => [s, x]) } };
-  } else {
-    const stop = watchMemory();
-    try {
-      const { method, path: target, headers, body } = request.request;
-      const response = await mf.dispatchFetch(`http://localhost:8787${target}`, {
-        method, headers, redirect: 'manual',
-        body: body === null || method === 'GET' || method === 'HEAD' ? undefined : Buffer.from(body, 'base64'),
-      });
-      const bytes = Buffer.from(await response.arrayBuffer());
-      await flushLogs(mf);
-      const outHeaders = [...response.headers].filter(([name]) => !name.startsWith('mf-'));
-      message = { id: request.id, outcome: 'ok', result: { status: response.status, headers: outHeaders, body: bytes.toString('base64') } };
-    } catch (error) {
-      // Miniflare answers a Worker's own exception with a 500; a rejection means workerd is gone.
-      process.stderr.write(`[fnproof] workerd failed: ${error?.message ?? error}\n`);
-      process.exit(70);
-    } finally {
-      stop();
-    }
+    const lines = hostLines.filter(([t]) => t >= request.since_ms).map(([, s, x]) => [s, x]);
+    return JSON.stringify({ id: request.id, outcome: 'ok', result: { lines } });
   }
-  endOfOutput();
-  fs.writeSync(replyFd, JSON.stringify(message) + '\n');
-}
+  const stop = watchMemory();
+  try {
+    const { method, path: target, headers, body } = request.request;
+    const response = await mf.dispatchFetch(`http://localhost:8787${target}`, {
+      method, headers, redirect: 'manual',
+      body: body === null || method === 'GET' || method === 'HEAD' ? undefined : Buffer.from(body, 'base64'),
+    });
+    const bytes = Buffer.from(await response.arrayBuffer());
+    await flushLogs(mf);
+    const outHeaders = [...response.headers].filter(([name]) => !name.startsWith('mf-'));
+    return JSON.stringify({ id: request.id, outcome: 'ok', result: { status: response.status, headers: outHeaders, body: bytes.toString('base64') } });
+  } catch (error) {
+    // Miniflare answers a Worker's own exception with a 500; a rejection means workerd is gone.
+    process.stderr.write(`[fnproof] workerd failed: ${error?.message ?? error}\n`);
+    process.exit(70);
+  } finally {
+    stop();
+  }
+});
 await mf.dispose().catch(() => {});

@@ -44,29 +44,31 @@ from __future__ import annotations
 import base64
 import json
 import os
-import re
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
-from fnproof.core.errors import UsageError
-from fnproof.conformance.http import LogLine, Request, Response
-from fnproof.conformance.runtimes.base import Environment, Runtime
-from fnproof.conformance.runtimes.aws_lambda.common import node_dir_on_path
+from typing import Sequence
+
+from fnproof.conformance.http import Canaries, LogLine, Request, Response
+from fnproof.conformance.runtimes import discovery
+from fnproof.conformance.runtimes.base import Environment, Runtime, RunOptions, RuntimeSpec, Target
+from fnproof.conformance.runtimes.js_exports import NODE_SUFFIXES, has_default_export, looks_like_worker
 from fnproof.conformance.runtimes.process_env import DriverSpec, InitError, ProcessBackedEnvironment, ProcessEnvironment
-from fnproof.conformance.runtimes.workers.config import WorkerConfig, compatibility_problem, load_worker
-from fnproof.conformance.services.node_packages import ensure_installed, node_binary
+from fnproof.conformance.runtimes.workers.config import (CONFIG_NAMES, WorkerConfig, compatibility_problem,
+                                                         load_worker)
+from fnproof.conformance.services.node_packages import ensure_installed, node_binary, node_dir_on_path
+from fnproof.core import defaults
+from fnproof.core.contract import Contract
+from fnproof.core.errors import UsageError
 
 HERE = Path(__file__).resolve().parent
 DRIVER = HERE / "driver.mjs"
 SHIMS = HERE / "shims"
 MINIFLARE_PACKAGE = HERE / "npm"
 MINIFLARE_LABEL = "miniflare (workerd) for Cloudflare Workers"
-DEFAULT_TIMEOUT_S = 3.0
-DEFAULT_MEMORY_MB = 512
 INIT_TIMEOUT_S = 30.0  # 8 workerd processes starting at once on 2 cores take a few seconds
-_DEFAULT_EXPORT = re.compile(r"export\s+default\b|export\s*\{[^}]*\bas\s+default\b")
 
 
 def workerd_compatibility_date(packages: Path) -> str:
@@ -124,8 +126,8 @@ class WorkersRuntime(Runtime):
     name = "workers"
     capabilities = frozenset({"environments", "logs"})
 
-    def __init__(self, path: Path, *, secret: str, secret_env: str = "WEBHOOK_SECRET",
-                 timeout_s: float = DEFAULT_TIMEOUT_S, memory_mb: int = DEFAULT_MEMORY_MB) -> None:
+    def __init__(self, path: Path, *, secret: str, secret_env: str = defaults.SECRET_ENV,
+                 timeout_s: float = defaults.TIMEOUT_S, memory_mb: int = defaults.MEMORY_MB) -> None:
         if not path.exists():
             raise UsageError("no such Worker file or folder", where=str(path))
         self.worker: WorkerConfig = load_worker(path)
@@ -184,7 +186,7 @@ class WorkersRuntime(Runtime):
 
     def probe(self) -> None:
         text = self.worker.main.read_text(encoding="utf-8", errors="replace")
-        if not _DEFAULT_EXPORT.search(text):
+        if not has_default_export(text):
             raise UsageError("no default export; a module Worker exports default { fetch }", where=str(self.worker.main))
         process = ProcessEnvironment(lambda workdir: self.spec(workdir, "env"), label=f"{self.name}-probe",
                                      base_dir=self.run_dir)
@@ -206,3 +208,44 @@ def _migrations(folder: Path | None) -> list[tuple[str, str]]:
     if folder is None:
         return []
     return [(p.name, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.sql"))]
+
+
+def _recognise(path: Path) -> str | None:
+    if path.is_dir():
+        config = next((path / name for name in CONFIG_NAMES if (path / name).is_file()), None)
+        return f"folder has {config.name}" if config else None
+    if path.suffix in NODE_SUFFIXES and looks_like_worker(discovery.read(path)):
+        return "a default export with fetch (module Worker)"
+    return None
+
+
+def _find_handler(root: Path, files: Sequence[Path]) -> discovery.Found | None:
+    configs = [p for p in files if p.name in CONFIG_NAMES]
+    if configs:
+        best = sorted(configs, key=lambda p: (len(p.relative_to(root).parts), p.as_posix()))[0]
+        folder = best.parent
+        return discovery.Found(folder, f"{(folder.relative_to(root).as_posix() or '.')}/ has {best.name}")
+    code = [p for p in discovery.not_tests(root, files) if p.suffix in NODE_SUFFIXES + (".ts",)]
+    return discovery.pick(root, [p for p in code if looks_like_worker(discovery.read(p))], "has a default export with fetch")
+
+
+def _build(target: Target, contract: Contract, canaries: Canaries, options: RunOptions) -> Runtime:
+    return WorkersRuntime(target.path, secret=canaries.secret, secret_env=contract.auth_env or defaults.SECRET_ENV,
+                          timeout_s=options.timeout_s, memory_mb=options.memory_mb)
+
+
+def _setup() -> str:
+    node_binary()
+    return f"{MINIFLARE_LABEL} ready in {ensure_installed(MINIFLARE_PACKAGE, MINIFLARE_LABEL)}"
+
+
+SPEC = RuntimeSpec(
+    name="workers",
+    summary="Cloudflare Workers: a module Worker (export default { fetch }) or its folder with a wrangler config",
+    build=_build,
+    recognise=_recognise,
+    find_handler=_find_handler,
+    looked_for="no wrangler config or Worker default export",
+    setup=_setup,
+    default_target="worker",
+)
