@@ -5,28 +5,29 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from fnproof.conformance.checks.registry import PROFILES
+from fnproof.commands import options
+from fnproof.core import defaults
 from fnproof.core.errors import UsageError
 from fnproof.conformance.report import TerminalReporter, write_json, write_junit
 from fnproof.conformance.runner import RunReport, check_target
-from fnproof.conformance.runtimes.registry import RUNTIMES
+from fnproof.conformance.runtimes import registry
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", nargs="?", help="handler file (FILE or FILE:EXPORT), a Worker folder, or a URL")
     parser.add_argument("--url", help="base URL of a running deployment (same as giving the URL as target)")
-    parser.add_argument("--runtime", choices=sorted(RUNTIMES), help="override runtime detection")
-    parser.add_argument("--profile", choices=PROFILES, default="production",
-                        help="checks to run; profiles nest (default: production)")
-    parser.add_argument("--contract", type=Path, help="contract YAML (default: the orders contract)")
-    parser.add_argument("--check", dest="only", action="append", default=[], metavar="ID",
-                        help="run only this check id (repeatable)")
+    parser.add_argument("--runtime", choices=registry.names(), help="override runtime detection")
+    options.profile(parser)
+    options.contract(parser)
+    options.only(parser)
     parser.add_argument("--report-json", type=Path, metavar="FILE", help="write the JSON report here")
     parser.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here")
-    parser.add_argument("--timeout", type=float, default=3.0, metavar="S", help="per-invocation limit (default 3 s)")
-    parser.add_argument("--memory", type=int, default=512, metavar="MB", help="per-environment memory limit")
+    parser.add_argument("--timeout", type=float, default=defaults.TIMEOUT_S, metavar="S",
+                        help=f"per-invocation limit (default {defaults.TIMEOUT_S:g} s)")
+    parser.add_argument("--memory", type=int, default=defaults.MEMORY_MB, metavar="MB",
+                        help=f"per-environment memory limit (default {defaults.MEMORY_MB})")
     parser.add_argument("--python", metavar="EXE", help="interpreter for lambda-python handlers (default: this one)")
-    parser.add_argument("--parallel", type=int, default=4, metavar="N", help="checks run at once (default 4)")
+    options.parallel(parser)
 
 
 def _writable(path: Path | None) -> None:

@@ -13,13 +13,13 @@ import sys
 from pathlib import Path
 
 from fnproof.eval import run as evaluate
-from fnproof.conformance.checks.registry import PROFILES, select
+from fnproof.commands import options
+from fnproof.conformance.checks.registry import select
 from fnproof.core.errors import UsageError
 from fnproof.eval.generate import make_client
 from fnproof.eval.pricing import PriceTable, load_pricing, override
 from fnproof.prompts.catalog import find, parse_vars, prompts_dir, resolve_vars
-from fnproof.conformance.runtimes.registry import RUNTIMES
-from fnproof.eval.scoreboard import format_compare
+from fnproof.eval.find_handler import findable
 
 COMPARE = "compare.json"
 
@@ -46,16 +46,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="what the user types after the slash command ($ARGUMENTS)")
     parser.add_argument("--system", type=Path, metavar="FILE",
                         help="system prompt file (default: the rules section of the kit's CLAUDE.md)")
-    parser.add_argument("--profile", choices=PROFILES, help="grade with this profile (default: the prompt's)")
-    parser.add_argument("--check", dest="only", action="append", default=[], metavar="ID", help="grade only this check (repeatable)")
-    parser.add_argument("--parallel", type=int, default=4, metavar="N", help="checks run at once per sample (default 4)")
+    options.profile(parser, default=None, what="grade with this profile")
+    options.only(parser, what="grade")
+    options.parallel(parser, per=" per sample")
     parser.add_argument("--pricing", type=Path, metavar="FILE", help="price table (default conformance/pricing.yaml)")
     parser.add_argument("--price", metavar="IN,OUT", help="USD per million input,output tokens for --model, overriding the table")
-
-
-def _positive(name: str, value: float) -> None:
-    if value <= 0:
-        raise UsageError(f"{name} must be greater than 0, got {value:g}")
 
 
 def _spec(args: argparse.Namespace, ref: str, system: tuple[str, str, str | None]) -> evaluate.EvalSpec:
@@ -66,8 +61,8 @@ def _spec(args: argparse.Namespace, ref: str, system: tuple[str, str, str | None
         raise UsageError(f"{prompt.ref} has no runtime variable; pass --runtime")
     if runtime not in prompt.runtimes:
         raise UsageError(f"{prompt.ref} is written for {', '.join(prompt.runtimes)}, not {runtime}")
-    if runtime not in RUNTIMES:
-        raise UsageError(f"runtime {runtime} cannot be graded in this version (available: {', '.join(sorted(RUNTIMES))})")
+    if runtime not in findable():
+        raise UsageError(f"runtime {runtime} cannot be graded in this version (available: {', '.join(findable())})")
     if "runtime" in prompt.variables:
         given["runtime"] = runtime
     variables = resolve_vars(prompt, given)
@@ -90,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("give --prompt ID@VERSION (or --regrade DIR)")
     for name, value in (("--samples", args.samples), ("--max-tokens", args.max_tokens), ("--concurrency", args.concurrency),
                         ("--batch-poll", args.batch_poll), ("--parallel", args.parallel)):
-        _positive(name, value)
+        options.positive(name, value)
     system = evaluate.system_prompt(args.system)
     specs = [_spec(args, args.prompt, system)] + ([_spec(args, args.compare, system)] if args.compare else [])
     table = _table(args, args.model)
@@ -99,20 +94,16 @@ def run(args: argparse.Namespace) -> int:
     roots = [out / _run_name(s) for s in specs] if args.compare else [out]
     if args.compare and len({r.name for r in roots}) < 2:
         raise UsageError("--compare names the same prompt version as --prompt")
-    boards, missing = [], False
-    for spec, root in zip(specs, roots):
+    def generate(spec: evaluate.EvalSpec, root: Path) -> evaluate.Graded:
         run_ = evaluate.new_run(root, spec, base_url=args.base_url, concurrency=args.concurrency)
-        results = evaluate.execute(run_, spec, client, concurrency=args.concurrency, batch_poll_s=args.batch_poll,
-                                   parallel=args.parallel)
-        text, board = evaluate.finish(run_, results, table)
-        sys.stdout.write("\n" + text)
-        boards.append((spec.prompt.ref, board))
-        missing |= board["counted"] < board["samples"]
+        return run_, evaluate.execute(run_, spec, client, concurrency=args.concurrency, batch_poll_s=args.batch_poll,
+                                      parallel=args.parallel), table
+
+    code = evaluate.score_runs((lambda s=spec, r=root: generate(s, r) for spec, root in zip(specs, roots)), sys.stdout)
     if args.compare:
         (out / COMPARE).write_text(json.dumps({"kind": "fnproof-eval-compare", "runs": [r.name for r in roots]}, indent=2) + "\n",
                                    encoding="utf-8")
-        sys.stdout.write("\n" + format_compare(*boards))
-    return 1 if missing else 0
+    return code
 
 
 def _run_name(spec: evaluate.EvalSpec) -> str:
@@ -123,19 +114,14 @@ def _regrade(args: argparse.Namespace) -> int:
     for flag in ("prompt", "compare", "runtime", "base_url", "system", "temperature", "out"):
         if getattr(args, flag) is not None:
             raise UsageError(f"--regrade takes the run's own settings from its manifest; drop --{flag.replace('_', '-')}")
-    _positive("--parallel", args.parallel)
+    options.positive("--parallel", args.parallel)
     root = args.regrade
     compare = root / COMPARE
     names = json.loads(compare.read_text(encoding="utf-8"))["runs"] if compare.is_file() else None
     runs = [evaluate.open_run(root / n) for n in names] if names else [evaluate.open_run(root)]
     select(args.profile or runs[0].manifest["profile"], args.only)
-    boards, missing = [], False
-    for run_ in runs:
+    def regrade(run_: evaluate.Run) -> evaluate.Graded:
         results = evaluate.regrade(run_, profile=args.profile, only=tuple(args.only), parallel=args.parallel)
-        text, board = evaluate.finish(run_, results, _table(args, run_.manifest["model"]))
-        sys.stdout.write("\n" + text)
-        boards.append((run_.manifest["prompt"]["ref"], board))
-        missing |= board["counted"] < board["samples"]
-    if len(boards) == 2:
-        sys.stdout.write("\n" + format_compare(*boards))
-    return 1 if missing else 0
+        return run_, results, _table(args, run_.manifest["model"])
+
+    return evaluate.score_runs((lambda r=run_: regrade(r) for run_ in runs), sys.stdout)

@@ -12,23 +12,23 @@ import json
 import sys
 from pathlib import Path
 
-from fnproof.conformance.checks.registry import PROFILES, select
-from fnproof.eval.find_handler import RUNTIMES as FINDABLE
+from fnproof.commands import options
+from fnproof.conformance.checks.registry import select
+from fnproof.eval.find_handler import findable
 from fnproof.core.errors import UsageError
 from fnproof.eval.grading import GradeOptions, Progress, grade_workspace
 from fnproof.conformance.report import to_json
-from fnproof.conformance.runtimes.registry import RUNTIMES
 from fnproof.eval.scoreboard import compute, format_board
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dirs", nargs="+", type=Path, metavar="DIR", help="one folder per sample")
-    parser.add_argument("--runtime", choices=sorted(set(FINDABLE) & set(RUNTIMES)),
+    parser.add_argument("--runtime", choices=findable(),
                         help="runtime of every sample (default: found per folder)")
-    parser.add_argument("--profile", choices=PROFILES, default="production", help="checks to run (default: production)")
-    parser.add_argument("--check", dest="only", action="append", default=[], metavar="ID", help="only this check (repeatable)")
-    parser.add_argument("--parallel", type=int, default=4, metavar="N", help="checks run at once per sample (default 4)")
-    parser.add_argument("--contract", type=Path, help="contract YAML (default: the orders contract)")
+    options.profile(parser)
+    options.only(parser)
+    options.parallel(parser, per=" per sample")
+    options.contract(parser)
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the scoreboard and every sample's report here")
 
 
@@ -41,13 +41,12 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("a folder is named twice; each folder is one sample")
     if args.json is not None and not args.json.parent.is_dir():
         raise UsageError("folder for the JSON file does not exist", where=str(args.json))
-    if args.parallel <= 0:
-        raise UsageError("--parallel must be greater than 0")
-    options = GradeOptions(args.runtime, args.profile, tuple(args.only), args.parallel, args.contract)
+    options.positive("--parallel", args.parallel)
+    grade_options = GradeOptions(args.runtime, args.profile, tuple(args.only), args.parallel, args.contract)
     progress = Progress("[grade]", len(args.dirs))
     results, reports = [], {}
     for folder in args.dirs:
-        result, report = grade_workspace(folder, str(folder), options)
+        result, report = grade_workspace(folder, str(folder), grade_options)
         results.append(result)
         reports[str(folder)] = to_json(report)
         progress.graded_one(result)

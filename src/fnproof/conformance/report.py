@@ -6,9 +6,10 @@ import json
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from fnproof import __version__
+from fnproof.conformance.checks.registry import Failure
 from fnproof.conformance.runner import CheckResult, RunReport
 
 MARKS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "error": "ERR "}
@@ -27,7 +28,7 @@ class TerminalReporter:
 
     def on_result(self, result: CheckResult) -> None:
         self.done += 1
-        first = result.message.splitlines()[0] if result.message else ""
+        first = headline(result)
         if len(first) > 110:
             first = first[:109] + "…"
         width = len(str(self.total))
@@ -47,13 +48,52 @@ class TerminalReporter:
               f"{s['error']} error in {report.duration_s:.2f} s", file=self.stream, flush=True)
 
 
+BODY_CHARS = 4096  # of a request or response body kept in the JSON report
+
+
+def _body(raw: bytes | None) -> dict[str, Any]:
+    if raw is None:
+        return {"body": None, "body_bytes": 0}
+    return {"body": raw.decode("utf-8", "replace")[:BODY_CHARS], "body_bytes": len(raw)}
+
+
+def failure_json(failure: Failure) -> dict[str, Any]:
+    out: dict[str, Any] = {"summary": failure.summary}
+    if failure.request is not None:
+        r = failure.request
+        out["request"] = {"method": r.method, "path": r.path, "shape": r.shape,
+                          "headers": [list(pair) for pair in r.headers], **_body(r.body)}
+    if failure.response is not None:
+        g = failure.response
+        out["response"] = {"status": g.status, "outcome": g.outcome, "error": g.error,
+                           "headers": [[k, v] for k, v in g.headers.items()], **_body(g.body)}
+    if failure.expected:
+        out["expected"] = failure.expected
+    return out
+
+
+def _check_json(r: CheckResult) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": r.id, "outcome": r.outcome, "message": r.message, "duration_s": r.duration_s}
+    if r.failure is not None:
+        out["failure"] = failure_json(r.failure)
+    if r.logs:
+        out["logs"] = r.logs
+    return out
+
+
+def headline(result: CheckResult) -> str:
+    """The first line a reporter shows: the failure's summary, or the message's first line."""
+    if result.failure is not None:
+        return result.failure.summary.splitlines()[0] if result.failure.summary else ""
+    return result.message.splitlines()[0] if result.message else ""
+
+
 def to_json(report: RunReport) -> dict:
     return {
         "target": report.target, "runtime": report.runtime, "runtime_reason": report.runtime_reason,
         "profile": report.profile, "contract": report.contract, "kit_version": __version__,
         "duration_s": round(report.duration_s, 3),
-        "checks": [{"id": r.id, "outcome": r.outcome, "message": r.message, "duration_s": r.duration_s,
-                    **({"logs": r.logs} if r.logs else {})} for r in report.results],
+        "checks": [_check_json(r) for r in report.results],
         "summary": report.summary(),
     }
 
@@ -73,7 +113,7 @@ def write_junit(report: RunReport, path: Path) -> None:
     for result in report.results:
         case = ET.SubElement(suite, "testcase", classname=f"fnproof.{report.runtime}", name=result.id,
                              time=f"{result.duration_s:.3f}")
-        first = result.message.splitlines()[0] if result.message else ""
+        first = headline(result)
         if result.outcome == "failed":
             ET.SubElement(case, "failure", message=first).text = result.message
         elif result.outcome == "error":

@@ -15,10 +15,12 @@ from typing import Callable, Literal
 
 from pathlib import Path
 
-from fnproof.conformance.checks.context import Canaries, CheckContext
-from fnproof.conformance.checks.registry import CheckFailed, CheckSkipped, CheckSpec, select
+from fnproof.conformance.checks.context import CheckContext
+from fnproof.conformance.http import Canaries
+from fnproof.conformance.checks.registry import CheckFailed, CheckSkipped, CheckSpec, Failure, select
 from fnproof.core.contract import Contract, default_contract_path, load_contract
-from fnproof.conformance.runtimes.base import Runtime
+from fnproof.conformance.runtimes.base import Runtime, RunOptions
+from fnproof.core import defaults
 
 Outcome = Literal["passed", "failed", "skipped", "error"]
 LOG_TAIL_LINES = 40
@@ -28,9 +30,10 @@ LOG_TAIL_LINES = 40
 class CheckResult:
     id: str
     outcome: Outcome
-    message: str
+    message: str  # the whole readable text; for a failure, `failure.text()`
     duration_s: float
     logs: str = ""
+    failure: Failure | None = None  # a failed check's context, as fields
 
 
 @dataclass(slots=True)
@@ -57,27 +60,31 @@ class RunReport:
 
 def run_one(spec: CheckSpec, runtime: Runtime, contract: Contract, canaries: Canaries) -> CheckResult:
     started = time.monotonic()
-    reason = runtime.skip_reason(spec.needs)
-    if reason:
-        return CheckResult(spec.id, "skipped", reason, 0.0)
-    ctx = CheckContext(contract, runtime, canaries, spec.id)
+    ctx: CheckContext | None = None
     outcome: Outcome = "passed"
     message, logs = "", ""
+    failure: Failure | None = None
     try:
+        reason = runtime.skip_reason(spec.needs)
+        if reason:
+            raise CheckSkipped(reason)
+        ctx = CheckContext(contract, runtime, canaries, spec.id)
         spec.func(ctx)
     except CheckSkipped as exc:
         outcome, message = "skipped", str(exc)
     except CheckFailed as exc:
-        outcome, message = "failed", str(exc)
+        outcome, message, failure = "failed", str(exc), exc.failure
     except Exception as exc:  # the check's own bug: report it, keep running
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         outcome = "error"
         message = f"check raised {exc.__class__.__name__}: {exc} ({frame.filename}:{frame.lineno})"
     finally:
-        if outcome in ("failed", "error"):
-            logs = "\n".join(f"[{l.stream}] {l.text[:300]}" for l in ctx.logs()[-LOG_TAIL_LINES:])
-        ctx.close()
-    return CheckResult(spec.id, outcome, message, round(time.monotonic() - started, 3), logs)
+        if ctx is not None:
+            if outcome in ("failed", "error"):
+                logs = "\n".join(f"[{l.stream}] {l.text[:300]}" for l in ctx.logs()[-LOG_TAIL_LINES:])
+            ctx.close()
+    duration = 0.0 if outcome == "skipped" and ctx is None else round(time.monotonic() - started, 3)
+    return CheckResult(spec.id, outcome, message, duration, logs, failure)
 
 
 def run_checks(specs: list[CheckSpec], runtime: Runtime, contract: Contract, canaries: Canaries, *,
@@ -111,20 +118,20 @@ class PreparedRun:
                          profile=self.profile, contract=str(self.contract.source))
 
 
-def prepare_run(target: str, *, runtime: str | None = None, profile: str = "production",
+def prepare_run(target: str, *, runtime: str | None = None, profile: str = defaults.PROFILE,
                 contract_path: Path | None = None, only: list[str] | tuple[str, ...] = (),
-                timeout_s: float = 3.0, memory_mb: int = 512, python: str | None = None) -> PreparedRun:
+                timeout_s: float = defaults.TIMEOUT_S, memory_mb: int = defaults.MEMORY_MB,
+                python: str | None = None) -> PreparedRun:
     """Validate every input and build the runtime; raises UsageError before anything starts."""
-    from fnproof.conformance.runtimes.detect import detect
-    from fnproof.conformance.runtimes.registry import make_runtime
+    from fnproof.conformance.runtimes import registry
 
     contract = load_contract(contract_path or default_contract_path())
     specs = select(profile, only)
-    detected = detect(target, runtime)
+    detected = registry.detect(target, runtime)
     # A live deployment has its own secret: take it from the caller's environment, if there.
-    live_secret = os.environ.get(contract.auth_env or "") if detected.runtime == "http" else None
+    live_secret = os.environ.get(contract.auth_env or "") if registry.spec(detected.runtime).takes_urls else None
     canaries = Canaries.fresh(secret=live_secret)
-    built = make_runtime(detected, contract, canaries, timeout_s=timeout_s, memory_mb=memory_mb, python=python)
+    built = registry.build(detected, contract, canaries, RunOptions(timeout_s, memory_mb, python))
     return PreparedRun(target, profile, contract, specs, canaries, built, detected.reason)
 
 

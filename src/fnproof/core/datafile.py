@@ -24,21 +24,26 @@ def load_schema(name: str) -> dict[str, Any]:
     return json.loads(schema_path(name).read_text(encoding="utf-8"))
 
 
-def node_line(root: yaml.Node | None, path: Iterable[Any]) -> int | None:
-    """1-based line of the YAML node at a jsonschema error path (deepest node found)."""
+def node_line(root: yaml.Node | None, path: Iterable[Any], *, key: bool = False) -> int | None:
+    """1-based line of the YAML node at a path of keys and indexes (the deepest node found).
+
+    The one line finder for every data file: schema errors point at the value (`key=False`);
+    lint points at the key that names it (`key=True`), which differs for block values.
+    """
     node = root
     line = node.start_mark.line + 1 if node is not None else None
     for part in path:
         if isinstance(node, yaml.MappingNode):
-            match = next((v for k, v in node.value if getattr(k, "value", None) == str(part)), None)
+            pair = next(((k, v) for k, v in node.value if getattr(k, "value", None) == str(part)), None)
+            if pair is None:
+                break
+            node = pair[1]
+            line = (pair[0] if key else pair[1]).start_mark.line + 1
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            match = node.value[part]
+            node = node.value[part]
+            line = node.start_mark.line + 1
         else:
-            match = None
-        if match is None:
             break
-        node = match
-        line = node.start_mark.line + 1
     return line
 
 
@@ -72,27 +77,40 @@ def parse_yaml(text: str, *, source: str, line_offset: int = 0) -> tuple[Any, ya
     return data, node
 
 
-def load_yaml(path: Path, schema_name: str | None = None) -> Any:
-    """Read, parse and (optionally) validate one YAML file."""
+def read_text(path: Path) -> str:
+    """A data file's text, or one UsageError line: the one error policy for reading data files."""
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UsageError("no such file", where=source) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read: {exc.__class__.__name__}", where=source) from None
-    data, node = parse_yaml(text, source=source)
+    except IsADirectoryError:
+        raise UsageError("is a folder, not a file", where=source) from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"not UTF-8 text (byte {exc.start})", where=source) from None
+    except OSError as exc:
+        raise UsageError(f"cannot read: {exc.strerror or exc.__class__.__name__}", where=source) from None
+
+
+def load_yaml_document(path: Path, schema_name: str | None = None) -> tuple[Any, yaml.Node | None]:
+    """Read, parse and (optionally) validate one YAML file; the node tree is kept for line numbers."""
+    source = str(path)
+    data, node = parse_yaml(read_text(path), source=source)
     if schema_name:
         validate(data, schema_name, source=source, root_node=node)
-    return data
+    return data, node
+
+
+def load_yaml(path: Path, schema_name: str | None = None) -> Any:
+    """Read, parse and (optionally) validate one YAML file."""
+    return load_yaml_document(path, schema_name)[0]
 
 
 def load_json(path: Path, schema_name: str | None = None) -> Any:
     source = str(path)
+    text = read_text(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError("no such file", where=source) from None
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"invalid JSON: {exc.msg}", where=f"{source}:{exc.lineno}") from None
     if schema_name:

@@ -18,6 +18,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable, TextIO
 
 from fnproof import __version__
 from fnproof.core.errors import SetupError, UsageError
@@ -28,7 +29,7 @@ from fnproof.core.paths import data_path, data_root
 from fnproof.eval.pricing import PriceTable
 from fnproof.prompts.catalog import COMMAND, Prompt, render
 from fnproof.guidance.rules import find_section, render_section
-from fnproof.eval.scoreboard import SampleResult, compute, format_board
+from fnproof.eval.scoreboard import SampleResult, compute, format_board, format_compare
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
 DEFAULT_MAX_TOKENS = 32000
@@ -275,3 +276,22 @@ def default_out(prompt: Prompt, runtime: str, other: Prompt | None = None) -> Pa
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     name = f"{prompt.id}-v{prompt.version}" + (f"-vs-{other.id}-v{other.version}" if other else "")
     return Path("fnproof-evals") / f"{stamp}-{name}-{runtime}"
+
+
+# A graded run: its folder, each sample's result, and the price table to cost it with.
+Graded = tuple[Run, list[SampleResult], "PriceTable | None"]
+
+
+def score_runs(jobs: Iterable[Callable[[], Graded]], out: TextIO) -> int:
+    """Grade each run in turn (generate or regrade), print its scoreboard, then the two side by
+    side when there are two. Exit code: 1 when some sample got no reply, else 0."""
+    boards, missing = [], False
+    for job in jobs:
+        run, results, table = job()
+        text, board = finish(run, results, table)
+        out.write("\n" + text)
+        boards.append((run.manifest["prompt"]["ref"], board))
+        missing |= board["counted"] < board["samples"]
+    if len(boards) == 2:
+        out.write("\n" + format_compare(boards[0], boards[1]))
+    return 1 if missing else 0

@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from fnproof.conformance.checks.registry import all_checks
-from fnproof.core.datafile import node_line
-from fnproof.core.datafile import load_json, parse_yaml, validate
+from fnproof.core.datafile import load_json, node_line, parse_yaml, read_text, validate
 from fnproof.core.errors import UsageError
 from fnproof.core.paths import data_path
 
@@ -77,13 +76,7 @@ def _both(data: Any, node: Any, source: str) -> None:
 
 def load_checklist(path: Path) -> Checklist:
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError("no such file", where=source) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read: {exc.__class__.__name__}", where=source) from None
-    data, node = parse_yaml(text, source=source)
+    data, node = parse_yaml(read_text(path), source=source)
     _both(data, node, source)
     validate(data, "checklist.schema.json", source=source, root_node=node)
     known = {spec.id for spec in all_checks()}

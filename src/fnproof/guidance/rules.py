@@ -14,8 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from fnproof.conformance.checks.registry import all_checks, in_profile
-from fnproof.core.datafile import node_line
-from fnproof.core.datafile import parse_yaml, validate
+from fnproof.core.datafile import node_line, parse_yaml, read_text, validate
 from fnproof.core.errors import UsageError
 from fnproof.core.paths import data_path
 
@@ -54,11 +53,7 @@ def _parse(path: Path) -> RuleBook:
     from fnproof.guidance.checklists import load_checklist, checklist_path  # checklists never import rules
 
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot read: {exc.strerror or exc.__class__.__name__}", where=source) from None
-    data, node = parse_yaml(text, source=source)
+    data, node = parse_yaml(read_text(path), source=source)
     for index, raw in enumerate(data.get("rules") or [] if isinstance(data, dict) else []):
         clash = next((k for k in ("checks", "profile") if k in raw), None) if isinstance(raw, dict) else None
         if clash and raw.get("human") is True:

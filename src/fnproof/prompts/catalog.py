@@ -19,7 +19,7 @@ import yaml
 from fnproof.prompts import contract_text
 from fnproof.conformance.checks.registry import all_checks
 from fnproof.core.contract import Contract, load_contract
-from fnproof.core.datafile import parse_yaml, validate
+from fnproof.core.datafile import node_line, parse_yaml, read_text, validate
 from fnproof.core.errors import UsageError
 from fnproof.core.paths import data_path
 from fnproof.prompts.template import Template, parse
@@ -61,27 +61,10 @@ class Prompt:
         return f"{self.id}@v{self.version}"
 
     def line_of(self, *keys: object) -> str:
-        return f"{self.path}:{key_line(self.meta, keys) + 1}"
+        return f"{self.path}:{(node_line(self.meta, keys, key=True) or 1) + 1}"
 
     def contract(self) -> Contract:
         return load_contract(data_path("conformance", "contracts", f"{self.contract_name}.yaml"))
-
-
-def key_line(root: yaml.Node | None, keys: Iterable[object]) -> int:
-    """1-based line, within the front matter, of the key (or list item) at `keys`."""
-    node, line = root, (root.start_mark.line + 1 if root is not None else 1)
-    for part in keys:
-        if isinstance(node, yaml.MappingNode):
-            pair = next(((k, v) for k, v in node.value if getattr(k, "value", None) == str(part)), None)
-            if pair is None:
-                break
-            line, node = pair[0].start_mark.line + 1, pair[1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
 
 
 def prompts_dir(override: Path | None = None) -> Path:
@@ -108,16 +91,13 @@ def _known_names(prompt_vars: Iterable[str], contract_fields: Iterable[str]) -> 
 
 def load_prompt(path: Path) -> Prompt:
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read: {exc.__class__.__name__}", where=source) from None
+    text = read_text(path)
     front, body, body_line = split_front_matter(text, source)
     data, node = parse_yaml(front, source=source, line_offset=1)
     validate(data, "prompt.schema.json", source=source, root_node=node, line_offset=1)
 
     def where(*keys: object) -> str:
-        return f"{source}:{key_line(node, keys) + 1}"
+        return f"{source}:{(node_line(node, keys, key=True) or 1) + 1}"
 
     match = _FILE.match(path.name)
     if path.parent.name != data["id"]:

@@ -11,8 +11,33 @@ from typing import Callable, Iterable
 
 from fnproof.core.errors import UsageError
 from fnproof.conformance.http import Request, Response
+from fnproof.conformance.runtimes.base import CAPABILITIES
 
 PROFILES = ("seed", "standard", "production")
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """What a failed check knows: the local fact, and the exchange it concerns.
+
+    Reporters read these fields (the JSON report, JUnit, the terminal, annotations); `text()`
+    is the one human-readable rendering they share.
+    """
+
+    summary: str
+    request: Request | None = None
+    response: Response | None = None
+    expected: str | None = None
+
+    def text(self) -> str:
+        parts = [self.summary]
+        if self.request is not None:
+            parts.append(f"  sent:     {self.request.describe()}")
+        if self.response is not None:
+            parts.append(f"  got:      {self.response.describe()}")
+        if self.expected:
+            parts.append(f"  expected: {self.expected}")
+        return "\n".join(parts)
 
 
 class CheckFailed(AssertionError):
@@ -20,15 +45,8 @@ class CheckFailed(AssertionError):
 
     def __init__(self, message: str, *, request: Request | None = None, response: Response | None = None,
                  expected: str | None = None) -> None:
-        self.request, self.response, self.expected = request, response, expected
-        parts = [message]
-        if request is not None:
-            parts.append(f"  sent:     {request.describe()}")
-        if response is not None:
-            parts.append(f"  got:      {response.describe()}")
-        if expected:
-            parts.append(f"  expected: {expected}")
-        super().__init__("\n".join(parts))
+        self.failure = Failure(message, request, response, expected)
+        super().__init__(self.failure.text())
 
 
 class CheckSkipped(Exception):
@@ -48,14 +66,19 @@ _REGISTRY: dict[str, CheckSpec] = {}
 
 
 def check(check_id: str, *, profile: str, needs: Iterable[str] = ()) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register a check; a wrong profile or capability is refused here, not in the middle of a run."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r} for check {check_id!r}")
+    needs = frozenset(needs)
+    unknown = sorted(needs - set(CAPABILITIES))
+    if unknown:
+        raise ValueError(f"check {check_id!r} needs unknown capability {unknown[0]!r}; known: {', '.join(CAPABILITIES)}")
 
     def register(func: Callable[..., None]) -> Callable[..., None]:
         if check_id in _REGISTRY:
             raise ValueError(f"check id {check_id!r} is registered twice")
         summary = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else check_id
-        _REGISTRY[check_id] = CheckSpec(check_id, profile, frozenset(needs), summary, func)
+        _REGISTRY[check_id] = CheckSpec(check_id, profile, needs, summary, func)
         return func
 
     return register
