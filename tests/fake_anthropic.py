@@ -38,7 +38,7 @@ class FakeAnthropic:
         self.replies[prompt_text] = list(replies)
         self.served[prompt_text] = 0
 
-    def start(self) -> "FakeAnthropic":
+    def start(self) -> FakeAnthropic:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -128,11 +128,13 @@ class FakeAnthropic:
                                 "result": {"type": "succeeded", "message": self._message(item["params"])}})
             except LookupError as exc:
                 results.append({"custom_id": item["custom_id"], "result": {
-                    "type": "errored", "error": {"type": "error", "error": {"type": "invalid_request_error", "message": str(exc)}}}})
+                    "type": "errored",
+                    "error": {"type": "error", "error": {"type": "invalid_request_error", "message": str(exc)}}}})
         results.reverse()  # results come in any order; the kit must match them by custom_id
         host = req.headers.get("host")
         batch = {"id": batch_id, "type": "message_batch", "processing_status": "in_progress",
-                 "request_counts": {"processing": len(requests), "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0},
+                 "request_counts": {"processing": len(requests), "succeeded": 0, "errored": 0, "canceled": 0,
+                                    "expired": 0},
                  "created_at": "2026-11-27T00:00:00Z", "expires_at": "2026-11-28T00:00:00Z", "ended_at": None,
                  "archived_at": None, "cancel_initiated_at": None, "results_url": None,
                  "polls": 0, "results": results, "base": f"http://{host}"}
@@ -187,7 +189,8 @@ class FakeAnthropic:
                   ("content_block_start", {"type": "content_block_start", "index": 0,
                                            "content_block": {"type": "thinking", "thinking": "", "signature": ""}}),
                   ("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                           "delta": {"type": "thinking_delta", "thinking": "Plan: fixtures, tests, handler."}}),
+                                           "delta": {"type": "thinking_delta",
+                                                     "thinking": "Plan: fixtures, tests, handler."}}),
                   ("content_block_delta", {"type": "content_block_delta", "index": 0,
                                            "delta": {"type": "signature_delta", "signature": "fake-signature"}}),
                   ("content_block_stop", {"type": "content_block_stop", "index": 0}),
@@ -197,7 +200,8 @@ class FakeAnthropic:
                                             "delta": {"type": "text_delta", "text": text[i:i + 2000]}})
                    for i in range(0, len(text), 2000)]
         events += [("content_block_stop", {"type": "content_block_stop", "index": 1}),
-                   ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                   ("message_delta", {"type": "message_delta",
+                                      "delta": {"stop_reason": "end_turn", "stop_sequence": None},
                                       "usage": {"output_tokens": usage["output_tokens"]}}),
                    ("message_stop", {"type": "message_stop"})]
         req.send_response(200)

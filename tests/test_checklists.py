@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, write
-from fnproof.guidance.checklists import checklist_path, load_checklist
 from fnproof.conformance.checks.registry import all_checks
+from fnproof.guidance.checklists import checklist_path, load_checklist
 
 
 def _report(tmp_path: Path, outcomes: dict[str, tuple[str, str]], profile: str = "production") -> Path:
@@ -53,11 +53,13 @@ def test_a_report_ticks_flags_and_notes(cli, tmp_path):
     code, out, _ = cli("checklist", "deploy", "--report", report)
     items = _item_lines(out)
     assert code == 0
-    assert items["idempotency"].startswith("- [ ] ❌") and "`concurrent-duplicates` failed: 3 different orders" in items["idempotency"]
+    assert (items["idempotency"].startswith("- [ ] ❌")
+            and "`concurrent-duplicates` failed: 3 different orders" in items["idempotency"])
     assert "sent: POST" not in items["idempotency"]  # the first line of the message only
     assert items["local-proof"].startswith("- [ ] ⚠️") and "`rest-v1-event` skipped: REST v1" in items["local-proof"]
     assert "`accepts-valid-order` passed" in items["local-proof"]
-    assert items["config-secrets"].startswith("- [ ] ⚠️") and "`auth-required` not in the report" in items["config-secrets"]
+    assert (items["config-secrets"].startswith("- [ ] ⚠️")
+            and "`auth-required` not in the report" in items["config-secrets"])
     assert items["observability"].startswith("- [x]")
     assert "evidence: `json-logs` passed, `no-secrets-in-logs` passed" in items["observability"]
     assert items["permissions"].startswith("- [ ] 🧑")

@@ -94,7 +94,7 @@ def test_logs_are_attributed_to_their_invocation(runtime):
     with runtime.environment() as env:
         first = call(env, "logs")
         second = call(env, "ping")
-    assert [(l.stream, l.text) for l in first.logs] == [("stdout", "out-line"), ("stderr", "err-line")]
+    assert [(line.stream, line.text) for line in first.logs] == [("stdout", "out-line"), ("stderr", "err-line")]
     assert second.logs == ()
 
 
@@ -131,8 +131,8 @@ def test_an_uncaught_error_after_the_reply_crashes_only_that_environment(runtime
 def test_an_uncaught_error_is_logged_by_the_platform_not_as_the_handlers_line(tmp_path):
     """A secret in an exception message reaches Lambda's logs: no-secrets-in-logs must see it,
     json-logs must not blame the handler for the platform's own line."""
-    from fnproof.conformance.runner import check_target
     from conftest import write
+    from fnproof.conformance.runner import check_target
 
     path = write(tmp_path / "h.mjs", "export const handler = async () => { "
                  "throw new Error('cannot verify secret ' + process.env.WEBHOOK_SECRET); };\n")

@@ -7,9 +7,9 @@ import re
 import pytest
 
 from conftest import DATA, ROOT, write
+from fnproof.conformance.runner import check_target
 from fnproof.core.contract import load_contract, resolve_pointer
 from fnproof.core.errors import UsageError
-from fnproof.conformance.runner import check_target
 
 
 def test_default_contract_matches_the_specified_vocabulary():

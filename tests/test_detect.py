@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import write
-from fnproof.core.errors import UsageError
 from fnproof.conformance.runtimes.registry import detect, split_export
+from fnproof.core.errors import UsageError
 
 
 @pytest.mark.parametrize("name, text, runtime", [
@@ -28,7 +28,8 @@ def test_folder_with_wrangler_config_is_a_worker(tmp_path):
 def test_folder_with_a_handler_file(tmp_path):
     write(tmp_path / "index.mjs", "export const handler = async () => ({})\n")
     target = detect(str(tmp_path))
-    assert target.runtime == "lambda-node" and target.path.name == "index.mjs" and "index.mjs in folder" in target.reason
+    assert (target.runtime == "lambda-node" and target.path.name == "index.mjs"
+            and "index.mjs in folder" in target.reason)
 
 
 def test_export_suffix():

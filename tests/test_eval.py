@@ -22,13 +22,13 @@ import yaml
 
 from conftest import DATA, ROOT
 from fake_anthropic import API_KEY, FakeAnthropic, tokens
-from fnproof.eval import run as evaluate
-from fnproof.conformance.checks.registry import select
 from fnproof.cli import main
+from fnproof.conformance.checks.registry import select
+from fnproof.eval import run as evaluate
 from fnproof.eval.extract import extract
 from fnproof.eval.pricing import load_pricing
-from fnproof.prompts.catalog import find, prompts_dir, resolve_vars
 from fnproof.eval.scoreboard import pass_hat_k
+from fnproof.prompts.catalog import find, prompts_dir, resolve_vars
 
 REPLIES = DATA / "replies"
 INDEX = yaml.safe_load((REPLIES / "replies.yaml").read_text(encoding="utf-8"))["replies"]
@@ -110,7 +110,8 @@ def check_board_follows(run: Path, profile: str, only: tuple[str, ...] = (), *, 
     for sid in manifest["samples"]:
         reply = declared((run / "samples" / sid / "reply.md").read_text())
         outcomes = expected_outcomes(reply, profile, only)
-        assert json.loads((run / "samples" / sid / "sample.json").read_text())["outcomes"] == outcomes, (sid, reply["file"])
+        assert (json.loads((run / "samples" / sid / "sample.json").read_text())["outcomes"]
+                == outcomes), (sid, reply["file"])
         usage = {"input_tokens": tokens(system + prompt), "output_tokens": tokens(text_of(reply))}
         for key in want_tokens:
             want_tokens[key] += usage[key]
@@ -137,7 +138,8 @@ def test_eval_writes_the_run_and_a_scoreboard_that_follows_from_the_replies(v2_r
     board = check_board_follows(out, "production")
     assert board["passing"] == sum(r["fails"] == [] for r in recorded(V2)) and board["counted"] == 4
     assert (out / "scoreboard.txt").read_text() in stdout
-    served = sorted(declared((out / "samples" / s / "reply.md").read_text())["file"] for s in ("001", "002", "003", "004"))
+    served = sorted(declared((out / "samples" / s / "reply.md").read_text())["file"]
+                    for s in ("001", "002", "003", "004"))
     assert served == sorted(r["file"] for r in recorded(V2))
     for cid, row in board["per_check"].items():
         assert re.search(rf"^{cid}\s+{row['passed']}/{row['ran']}\s", stdout, re.M), cid
@@ -161,7 +163,8 @@ def test_eval_saves_replies_files_reports_and_a_manifest(v2_run) -> None:
     assert manifest["system"]["sha256"] == sha(body["system"])
     assert manifest["claude_md_sha256"] == sha((ROOT / "CLAUDE.md").read_text())
     assert "FP-IDEMP-1" in body["system"]
-    assert (manifest["model"], manifest["runtime"], manifest["profile"]) == (evaluate.DEFAULT_MODEL, RUNTIME, "production")
+    assert ((manifest["model"], manifest["runtime"], manifest["profile"])
+            == (evaluate.DEFAULT_MODEL, RUNTIME, "production"))
     assert manifest["params"] == {"max_tokens": evaluate.DEFAULT_MAX_TOKENS, "temperature": None, "samples": 4,
                                   "concurrency": 4, "batch": False}
     assert manifest["kit_version"] and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", manifest["created_utc"])
@@ -207,7 +210,7 @@ def test_batch_creates_polls_and_reads_results_by_custom_id(api, tmp_path) -> No
     assert paths[-1][1].endswith("/results") and paths.count(paths[1]) >= 2  # polled until ended
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["api"]["batch_id"].startswith("msgbatch_") and manifest["params"]["batch"] is True
-    for sid, reply in zip(manifest["samples"], recorded(V1)):  # results came back reversed
+    for sid, reply in zip(manifest["samples"], recorded(V1), strict=True):  # results came back reversed
         assert (out / "samples" / sid / "reply.md").read_text() == text_of(reply)
     board = check_board_follows(out, "seed", batch=True)
     assert [s["status"] for s in board["per_sample"]] == ["graded", "graded", "no-handler"]
@@ -227,7 +230,8 @@ def test_compare_runs_two_versions_side_by_side_and_regrades_both(api, tmp_path)
     boards = [check_board_follows(out / name, profile, only) for name, profile in
               (("create-function-v1", "seed"), ("create-function-v2", "production"))]
     lines = stdout.splitlines()
-    header = next(i for i, line in enumerate(lines) if re.match(r"check\s+create-function@v1\s+create-function@v2$", line))
+    header = next(i for i, line in enumerate(lines)
+                  if re.match(r"check\s+create-function@v1\s+create-function@v2$", line))
     for cid in only:
         row = next(line for line in lines[header:] if line.startswith(cid)).split()
         assert [row[1], row[3]] == [f"{b['per_check'][cid]['passed']}/2" for b in boards], cid
@@ -249,7 +253,7 @@ def test_grade_scores_folders_claude_code_wrote(tmp_path) -> None:
     assert code == 0, stderr
     data = json.loads(report.read_text())
     rows = data["scoreboard"]["per_sample"]
-    for row, reply in zip(rows, recorded(V1)):
+    for row, reply in zip(rows, recorded(V1), strict=False):  # the last row is the Python folder
         assert row["outcomes"] == expected_outcomes(reply, "seed")
     assert rows[-1]["passes"] and rows[-1]["target"] == "handler.py"
     assert data["reports"][str(python)]["runtime"] == "lambda-python"
@@ -269,8 +273,8 @@ def test_grade_scores_folders_claude_code_wrote(tmp_path) -> None:
     (["--regrade", ".", "--prompt", V2], "drop --prompt"),
 ])
 def test_bad_input_is_one_line_and_costs_nothing(api, tmp_path, argv, message) -> None:
-    code, stdout, stderr = run_cli("eval", *argv, "--base-url", api.url, "--out", tmp_path / "o") if "--regrade" not in argv \
-        else run_cli("eval", *argv)
+    code, stdout, stderr = run_cli("eval", *argv, "--base-url", api.url, "--out", tmp_path / "o") \
+        if "--regrade" not in argv else run_cli("eval", *argv)
     assert code == 2 and message in stderr and len(stderr.strip().splitlines()) == 1, stderr
     assert [r for r in api.requests if r["path"].startswith("/v1/messages")] == []
 
@@ -313,9 +317,11 @@ def test_prices_come_from_a_dated_table_and_unknown_models_are_not_guessed() -> 
     usage = {"input_tokens": 1_000_000, "output_tokens": 1_000_000}
     price = table.lookup("claude-haiku-4-5")
     assert cost(table, "claude-haiku-4-5-20251001", usage, batch=False) == pytest.approx(price.input + price.output)
-    assert cost(table, "claude-haiku-4-5", usage, batch=True) == pytest.approx((price.input + price.output) * table.batch_discount)
+    assert (cost(table, "claude-haiku-4-5", usage, batch=True)
+            == pytest.approx((price.input + price.output) * table.batch_discount))
     assert cost(table, "claude-unreleased-9", usage, batch=False) is None
-    assert cost(override(table, "claude-unreleased-9", "1,2"), "claude-unreleased-9", usage, batch=False) == pytest.approx(3)
+    assert (cost(override(table, "claude-unreleased-9", "1,2"), "claude-unreleased-9", usage, batch=False)
+            == pytest.approx(3))
     capped = next(name for name, p in table.models.items() if p.max_prompt_tokens)
     assert cost(table, capped, {"input_tokens": table.models[capped].max_prompt_tokens + 1}, batch=False) is None
 

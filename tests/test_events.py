@@ -8,10 +8,10 @@ import json
 import pytest
 
 from conftest import ROOT
+from fnproof.conformance.http import Request
+from fnproof.conformance.runtimes.aws_lambda.events import build_event, result_to_response
 from fnproof.core.datafile import load_json, validate
 from fnproof.core.errors import UsageError
-from fnproof.conformance.runtimes.aws_lambda.events import build_event, result_to_response
-from fnproof.conformance.http import Request
 
 FIXTURES = sorted((ROOT / "conformance/fixtures").glob("*.json"))
 

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from conftest import DATA, write
-from fnproof.eval.find_handler import NoHandler, find_entry
 from fnproof.eval.extract import extract, plan, safe_relpath
+from fnproof.eval.find_handler import NoHandler, find_entry
 
 REPLIES = DATA / "replies"
 INDEX = yaml.safe_load((REPLIES / "replies.yaml").read_text(encoding="utf-8"))["replies"]
@@ -35,7 +35,8 @@ def named(markdown: str) -> dict[str, tuple[str, str]]:
     (f"`index.mjs`:\n\n{F}js\nx\n{F}\n", "index.mjs", "label"),
     (f"**handler.py**\n{F}python\nx\n{F}\n", "handler.py", "label"),
     (f"Create `src/handler.py`:\n\n{F}python\nx\n{F}\n", "src/handler.py", "label"),
-    (f"1. Create `src/orders.mjs` with the logic (the store is a parameter, for the tests):\n\n   {F}js\n   x\n   {F}\n",
+    ("1. Create `src/orders.mjs` with the logic (the store is a parameter, for the tests):\n\n"
+     f"   {F}js\n   x\n   {F}\n",
      "src/orders.mjs", "label"),
     (f"Deploy notes go in `DEPLOY.md`:\n\n{F}markdown\n# Deploy\n{F}\n", "DEPLOY.md", "label"),
     (f"Here's `app.py`\n\n{F}python\nx\n{F}\n", "app.py", "label"),
@@ -79,7 +80,8 @@ def test_fences_in_quotes_and_lists_are_found_with_their_lines() -> None:
     f"{F}bash\nnode --test\n{F}\n",
     f"Run the tests with `node --test test/orders.test.mjs`:\n\n{F}bash\nnode --test\n{F}\n",
     f"Built with Node.js:\n\n{F}js\nconst a = 1;\n{F}\n",
-    f"The tests drive the handler through `src/orders.mjs`, with an in-memory store that implements the same interface as the real one.\n\n{F}js\nx\n{F}\n",
+    "The tests drive the handler through `src/orders.mjs`, with an in-memory store that implements the same"
+    f" interface as the real one.\n\n{F}js\nx\n{F}\n",
     f"Run `npm test`:\n\n{F}sh\nnpm test\n{F}\n",
     f"`test/x.test.mjs` calls `src/orders.mjs` and `src/store.mjs` in turn; here is how:\n\n{F}js\nx\n{F}\n",
 ])
@@ -164,7 +166,8 @@ def test_a_symlinked_file_in_the_workspace_is_not_written_through(tmp_path: Path
 def test_recorded_replies_extract_as_declared(tmp_path: Path, reply: dict) -> None:
     result = extract((REPLIES / reply["file"]).read_text(encoding="utf-8"), tmp_path)
     assert sorted(result.paths()) == sorted(reply["files"])
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == sorted(reply["files"])
+    assert (sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+            == sorted(reply["files"]))
     assert sum(n.kind == "skipped" for n in result.notes) == reply["skipped"]
     assert not [n for n in result.notes if n.kind != "skipped"]
     if reply["entry"] is None:

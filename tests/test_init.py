@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, write
-from fnproof.claude_code import scaffold
-from fnproof.claude_code import stop_hook
+from fnproof.claude_code import scaffold, stop_hook
 from fnproof.core.paths import data_path
-from fnproof.prompts.catalog import find, latest, prompts_dir, render
 from fnproof.guidance.rules import BEGIN, END, render_section
+from fnproof.prompts.catalog import find, latest, prompts_dir, render
 
 USER_CLAUDE_MD = "# Team notes\n\nUse tabs. Ask before adding dependencies.\n"
 USER_SETTINGS = {
@@ -99,7 +98,8 @@ def test_the_hook_is_updated_in_place_and_never_duplicated(cli, tmp_path):
     code, _, _ = cli("init", tmp_path, "--target", "functions/orders.mjs", "--only", "settings")
     merged = json.loads((tmp_path / ".claude" / "settings.json").read_text())
     assert code == 0 and set(tree(tmp_path)) == {".claude/settings.json"}
-    assert _stop_commands(merged) == ["say done", "fnproof hook stop --target functions/orders.mjs --profile production"]
+    assert _stop_commands(merged) == ["say done",
+                                      "fnproof hook stop --target functions/orders.mjs --profile production"]
 
 
 @pytest.mark.parametrize("text, line", [('{\n  "hooks": {\n    "Stop": [,]\n  }\n}\n', 3), ("[1, 2]", None),

@@ -9,8 +9,8 @@ import pytest
 
 from conftest import ROOT
 from fnproof.conformance.checks.registry import all_checks
-from fnproof.core.datafile import load_yaml
 from fnproof.conformance.runner import check_target
+from fnproof.core.datafile import load_yaml
 
 CORPUS = sorted((ROOT / "conformance/known-bad").glob("*/known-bad.yaml"))
 REFERENCES = {"lambda-node": ROOT / "reference/lambda-node/index.mjs",

@@ -81,7 +81,8 @@ def test_syntax_and_import_errors_are_usage_errors_with_lines(cli, tmp_path):
 
 def test_only_what_lambda_provides_is_importable(cli, tmp_path):
     """boto3 is there, as on Lambda; the kit's own packages (yaml here) are not."""
-    uses_boto3 = write(tmp_path / "e.py", "import boto3\ndef handler(event, context):\n    return {'statusCode': 200}\n")
+    uses_boto3 = write(tmp_path / "e.py",
+                       "import boto3\ndef handler(event, context):\n    return {'statusCode': 200}\n")
     code, out, _ = cli("check", uses_boto3, "--check", "accepts-valid-order")
     assert code == 1 and "FAIL accepts-valid-order" in out  # loaded fine, just not an order endpoint
     uses_yaml = write(tmp_path / "f.py", "import yaml\ndef handler(event, context):\n    return None\n")

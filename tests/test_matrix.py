@@ -8,11 +8,11 @@ import shutil
 import pytest
 
 from conftest import write
-from fnproof.guidance.checklists import available, checklist_path, load_checklist
 from fnproof.conformance.checks.registry import all_checks
 from fnproof.core.errors import UsageError
-from fnproof.prompts.catalog import load_all, prompts_dir
+from fnproof.guidance.checklists import available, checklist_path, load_checklist
 from fnproof.guidance.rules import load_rules
+from fnproof.prompts.catalog import load_all, prompts_dir
 
 KNOWN = {spec.id for spec in all_checks()}
 
@@ -73,7 +73,8 @@ def test_strict_matrix_reports_gaps(cli, tmp_path):
      "    checklist: [deploy/nope]\n    checks: [replay-equality]\n", 7, "checklist deploy has no item 'nope'"),
     ("  - id: FP-X-1\n    title: Broken\n    text: A human rule that cites an automatic item.\n"
      "    human: true\n    checklist: [deploy/idempotency]\n", 8, "is answered by checks"),
-    ("  - id: FP-X-1\n    title: Broken\n    text: A rule with no enforcement at all.\n", 4, "name the checks (or a profile)"),
+    ("  - id: FP-X-1\n    title: Broken\n"
+     "    text: A rule with no enforcement at all.\n", 4, "name the checks (or a profile)"),
 ])
 def test_rules_that_cite_nothing_real_are_refused(tmp_path, rule, line, message):
     path = write(tmp_path / "rules.yaml", "title: Team rules\nintro: Rules for this team's functions.\nrules:\n" + rule)

@@ -12,8 +12,8 @@ from conftest import write
 from fnproof.core.contract import load_contract
 from fnproof.core.errors import UsageError
 from fnproof.core.paths import data_path
-from fnproof.prompts.template import parse
 from fnproof.prompts.catalog import COMMAND, find, load_all, prompts_dir, render
+from fnproof.prompts.template import parse
 
 PAIR = re.compile(r"\b(\d{3}) `([a-z_]+)`")
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, write
-from fnproof.core.errors import UsageError
 from fnproof.conformance.http import Request
 from fnproof.conformance.runner import check_target
-from fnproof.conformance.runtimes.workers.runtime import WorkersRuntime
 from fnproof.conformance.runtimes.workers.config import load_worker, strip_jsonc
+from fnproof.conformance.runtimes.workers.runtime import WorkersRuntime
+from fnproof.core.errors import UsageError
 
 ECHO = "export default { async fetch(request) { return Response.json({ path: new URL(request.url).pathname }); } };\n"
 
@@ -33,7 +33,9 @@ export default {
     if (request.method === 'PUT') {
       await env.DB.prepare('INSERT INTO notes (k, v) VALUES (?1, ?2)').bind(key, await request.text()).run();
     }
-    return Response.json({ value: (await env.DB.prepare('SELECT v FROM notes WHERE k = ?1').bind(key).first('v')) ?? null });
+    return Response.json({
+      value: (await env.DB.prepare('SELECT v FROM notes WHERE k = ?1').bind(key).first('v')) ?? null,
+    });
   },
 };
 """
@@ -182,7 +184,8 @@ def test_durable_object_has_one_instance_across_environments(tmp_path):
 
 
 def test_uncaught_exception_is_reported_as_the_5xx_it_is(tmp_path):
-    write(tmp_path / "w.mjs", "export default { async fetch(request) { return Response.json(await request.json()); } };\n")
+    write(tmp_path / "w.mjs",
+          "export default { async fetch(request) { return Response.json(await request.json()); } };\n")
     with runtime(tmp_path / "w.mjs") as rt, rt.environment() as env:
         response = env.invoke(get("/orders", "POST", b"not-json"))
         assert (response.outcome, response.status) == ("ok", 500)
@@ -201,8 +204,8 @@ def test_console_lines_are_the_invocation_logs_by_stream(tmp_path):
     with runtime(tmp_path / "w.mjs") as rt, rt.environment() as env:
         for n in ("1", "2"):
             logs = env.invoke(get(f"/?n={n}")).logs
-            assert [(l.stream, l.text) for l in logs] == [("stdout", json.dumps({"n": n}, separators=(",", ":"))),
-                                                          ("stderr", f"problem {n}")]
+            assert [(log.stream, log.text) for log in logs] == [("stdout", json.dumps({"n": n}, separators=(",", ":"))),
+                                                                ("stderr", f"problem {n}")]
 
 
 @pytest.mark.parametrize("hang", ["await new Promise((resolve) => setTimeout(resolve, 60_000));", "for (;;) {}"],

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from fnproof.guidance.checklists import Checklist, available, checklist_path, load_checklist
 from fnproof.conformance.checks.registry import CheckSpec, all_checks
-from fnproof.prompts.catalog import Prompt, load_all, prompts_dir
+from fnproof.guidance.checklists import Checklist, available, checklist_path, load_checklist
 from fnproof.guidance.rules import RuleBook, load_rules
+from fnproof.prompts.catalog import Prompt, load_all, prompts_dir
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,5 +78,6 @@ def render(src: Sources) -> str:
               + _codes(human) + "."]
     problems = gaps(src)
     lines += ["", "## Gaps", ""] + ([f"- {p}" for p in problems] if problems else ["None: every rule and every "
-              "automatic checklist item maps to an existing check, and every check is asked for by a production prompt."])
+              "automatic checklist item maps to an existing check, and every check is asked for by a production"
+              " prompt."])
     return "\n".join(lines) + "\n"

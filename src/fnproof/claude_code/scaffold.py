@@ -22,19 +22,25 @@ import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final, Literal
 
 from fnproof import __version__
+from fnproof.claude_code import templates
 from fnproof.conformance.runtimes import registry
 from fnproof.core.errors import UsageError
 from fnproof.core.paths import data_path
-from fnproof.prompts.catalog import COMMAND, latest, prompts_dir, render
 from fnproof.guidance.rules import find_section, render_section
+from fnproof.prompts.catalog import COMMAND, latest, prompts_dir, render, render_fragment
 
 # The handler path the Stop hook and CI check, per runtime, when --target is not given.
 DEFAULT_TARGETS = {spec.name: spec.default_target for spec in registry.local() if spec.default_target}
 HOOK_COMMAND = "fnproof hook stop"
 HOOK_TIMEOUT_S = 600
-CREATE, UPDATE, UNCHANGED, KEPT = "create", "update", "unchanged", "kept"
+Action = Literal["create", "update", "unchanged", "kept"]
+CREATE: Final = "create"
+UPDATE: Final = "update"
+UNCHANGED: Final = "unchanged"
+KEPT: Final = "kept"
 _MARKER = re.compile(r"^(?:#|<!--) fnproof:managed sha256=(?P<digest>[0-9a-f]{16})\b.*\n", re.M)
 
 
@@ -52,7 +58,7 @@ class Options:
 @dataclass(frozen=True, slots=True)
 class Change:
     path: str  # relative to the repository, POSIX separators
-    action: str  # create | update | unchanged | kept
+    action: Action
     before: str | None
     after: str
     reason: str = ""
@@ -66,12 +72,13 @@ def _stamp(lines_before: list[str], comment: str, rest: str) -> str:
     """Insert the managed marker after `lines_before`; the digest covers the file without it."""
     head = "".join(line + "\n" for line in lines_before)
     digest = _digest(head + rest)
-    return f"{head}{comment} fnproof:managed sha256={digest} (written by `fnproof init`; edit it and init leaves it alone)\n{rest}"
+    return (f"{head}{comment} fnproof:managed sha256={digest}"
+            f" (written by `fnproof init`; edit it and init leaves it alone)\n{rest}")
 
 
 def _pristine(text: str) -> bool:
     match = _MARKER.search(text)
-    return bool(match) and _digest(text[:match.start()] + text[match.end():]) == match["digest"]
+    return match is not None and _digest(text[:match.start()] + text[match.end():]) == match["digest"]
 
 
 def _read(path: Path) -> str | None:
@@ -134,7 +141,8 @@ def settings(root: Path, options: Options) -> Change:
     if not isinstance(hooks, dict):
         raise _json_error(str(path), '"hooks" must be an object')
     stop = hooks.setdefault("Stop", [])
-    if not isinstance(stop, list) or not all(isinstance(g, dict) and isinstance(g.get("hooks", []), list) for g in stop):
+    if not isinstance(stop, list) or not all(isinstance(g, dict) and isinstance(g.get("hooks", []), list)
+                                             for g in stop):
         raise _json_error(str(path), '"hooks.Stop" must be a list of {"hooks": [...]} groups')
     ours = {"type": "command", "command": hook_command(options), "timeout": HOOK_TIMEOUT_S}
     found = False
@@ -165,14 +173,14 @@ def slash_commands(root: Path, options: Options) -> list[Change]:
             continue
         given = {"runtime": options.runtime} if "runtime" in prompt.variables else {}
         body = render(prompt, given, mode=COMMAND)
-        body += (f"\n## In this repository\n\nThe handler lives at `{options.handler}`. When you stop, a hook runs "
-                 f"`fnproof check {options.handler} --profile {options.profile}` and hands you any failures to fix.\n")
+        body += "\n" + render_fragment("in-this-repository", {"handler": options.handler, "profile": options.profile})
         head = ["---"]
         rest = f"description: {json.dumps(prompt.summary)}\n"
         if prompt.arguments:
             rest += f"argument-hint: {json.dumps(prompt.arguments)}\n"
         rest += f"# from {prompt.ref}\n---\n" + body
-        changes.append(_whole_file(root, f".claude/commands/fnproof-{prompt.id}.md", _stamp(head, "#", rest), managed=True))
+        changes.append(_whole_file(root, f".claude/commands/fnproof-{prompt.id}.md", _stamp(head, "#", rest),
+                                   managed=True))
     return changes
 
 
@@ -183,41 +191,8 @@ def fixtures(root: Path) -> list[Change]:
 
 
 def workflow(root: Path, options: Options) -> Change:
-    target = shlex.quote(options.handler)
-    rest = f"""# Runs the fnproof conformance suite on every push and pull request.
-name: fnproof
-on:
-  push:
-  pull_request:
-permissions:
-  contents: read
-jobs:
-  conformance:
-    runs-on: ubuntu-latest
-    timeout-minutes: 20
-    steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-python@v5
-        with:
-          python-version: "3.11"
-      - uses: actions/setup-node@v4
-        with:
-          node-version: "20"
-      - name: Install fnproof (the version that wrote this file)
-        run: pip install "fnproof=={__version__}"
-      - name: Conformance, profile {options.profile}
-        run: fnproof check {target} --profile {options.profile} --junit fnproof.junit.xml --report-json fnproof-report.json
-      - name: Deploy checklist in the job summary
-        if: always()
-        run: fnproof checklist deploy --report fnproof-report.json >> "$GITHUB_STEP_SUMMARY"
-      - uses: actions/upload-artifact@v4
-        if: always()
-        with:
-          name: fnproof-report
-          path: |
-            fnproof.junit.xml
-            fnproof-report.json
-"""
+    rest = templates.render("workflow.yml", {"version": __version__, "profile": options.profile,
+                                             "target": shlex.quote(options.handler)})
     return _whole_file(root, ".github/workflows/fnproof.yml", _stamp([], "#", rest), managed=True)
 
 

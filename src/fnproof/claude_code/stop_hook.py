@@ -19,10 +19,12 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from fnproof.conformance.runtimes.registry import split_export
+from fnproof.prompts.catalog import render_fragment
 
 MAX_OUTPUT_CHARS = 12_000
 CheckRunner = Callable[[list[str], Path], tuple[int, str]]
@@ -66,6 +68,6 @@ def stop(payload: dict[str, Any], *, target: str, profile: str, max_rounds: int,
     state.write_text(str(rounds))
     if len(output) > MAX_OUTPUT_CHARS:
         output = "[... earlier output cut ...]\n" + output[-MAX_OUTPUT_CHARS:]
-    return 2, (f"`fnproof check {target} --profile {profile}` does not pass yet (round {rounds} of {max_rounds}). "
-               "Fix the handler (not the checks) until it passes, following the rules in CLAUDE.md, then stop "
-               f"again.\n\n{output.rstrip()}\n")
+    instruction = render_fragment("stop-hook-feedback", {"target": target, "profile": profile, "round": str(rounds),
+                                                         "max_rounds": str(max_rounds)})
+    return 2, f"{instruction.rstrip()}\n\n{output.rstrip()}\n"

@@ -6,11 +6,11 @@ import argparse
 from pathlib import Path
 
 from fnproof.commands import options
-from fnproof.core import defaults
-from fnproof.core.errors import UsageError
 from fnproof.conformance.report import TerminalReporter, write_json, write_junit
 from fnproof.conformance.runner import RunReport, check_target
 from fnproof.conformance.runtimes import registry
+from fnproof.core import defaults
+from fnproof.core.errors import UsageError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     report = check_target(args.target, runtime=args.runtime, profile=args.profile, contract_path=args.contract,
                           only=args.only, timeout_s=args.timeout, memory_mb=args.memory, parallel=args.parallel,
                           python=args.python,
-                          on_start=started, on_result=lambda result: terminal and terminal.on_result(result))
+                          on_start=started, on_result=lambda result: terminal.on_result(result) if terminal else None)
     assert terminal is not None
     terminal.finish(report)
     if args.report_json:

@@ -12,7 +12,8 @@ from fnproof.guidance import checklists
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", metavar="NAME", help="deploy, review, or a path to your own checklist YAML")
     parser.add_argument("--report", type=Path, metavar="FILE", help="JSON report from `fnproof check --report-json`")
-    parser.add_argument("--format", choices=("md", "text"), default="md", help="Markdown for a pull request (default) or text")
+    parser.add_argument("--format", choices=("md", "text"), default="md",
+                        help="Markdown for a pull request (default) or text")
 
 
 def run(args: argparse.Namespace) -> int:

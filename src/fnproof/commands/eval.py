@@ -10,23 +10,25 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import partial
 from pathlib import Path
 
-from fnproof.eval import run as evaluate
 from fnproof.commands import options
 from fnproof.conformance.checks.registry import select
 from fnproof.core.errors import UsageError
+from fnproof.eval import run as evaluate
+from fnproof.eval.find_handler import findable
 from fnproof.eval.generate import make_client
 from fnproof.eval.pricing import PriceTable, load_pricing, override
 from fnproof.prompts.catalog import find, parse_vars, prompts_dir, resolve_vars
-from fnproof.eval.find_handler import findable
 
 COMPARE = "compare.json"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--prompt", metavar="ID@VERSION", help="prompt to measure, e.g. create-function@2")
-    parser.add_argument("--runtime", help="the prompt's runtime variable and the runtime graded (default: the prompt's default)")
+    parser.add_argument("--runtime",
+                        help="the prompt's runtime variable and the runtime graded (default: the prompt's default)")
     parser.add_argument("--samples", type=int, default=4, metavar="N", help="replies to generate (default 4)")
     parser.add_argument("--model", default=evaluate.DEFAULT_MODEL, help=f"model id (default {evaluate.DEFAULT_MODEL})")
     parser.add_argument("--max-tokens", type=int, default=evaluate.DEFAULT_MAX_TOKENS, metavar="T",
@@ -34,12 +36,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--temperature", type=float, metavar="X",
                         help="sampling temperature (default: not sent; newer models accept only their default)")
     parser.add_argument("--concurrency", type=int, default=4, metavar="C", help="API requests at once (default 4)")
-    parser.add_argument("--out", type=Path, metavar="DIR", help="run folder (default fnproof-evals/<time>-<prompt>-<runtime>)")
-    parser.add_argument("--base-url", metavar="URL", help="Messages API base URL (default: ANTHROPIC_BASE_URL, else Anthropic's)")
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="run folder (default fnproof-evals/<time>-<prompt>-<runtime>)")
+    parser.add_argument("--base-url", metavar="URL",
+                        help="Messages API base URL (default: ANTHROPIC_BASE_URL, else Anthropic's)")
     parser.add_argument("--batch", action="store_true", help="use the Message Batches API (half price, results polled)")
     parser.add_argument("--batch-poll", type=float, default=5.0, metavar="S",
                         help="first wait between batch polls; grows x1.5 up to 60 s (default 5)")
-    parser.add_argument("--compare", metavar="ID@VERSION", help="a second prompt version, run the same way and shown side by side")
+    parser.add_argument("--compare", metavar="ID@VERSION",
+                        help="a second prompt version, run the same way and shown side by side")
     parser.add_argument("--regrade", type=Path, metavar="DIR", help="re-extract and re-grade a saved run; no API calls")
     parser.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="another prompt variable")
     parser.add_argument("--input", dest="input_text", default=evaluate.DEFAULT_INPUT, metavar="TEXT",
@@ -50,13 +55,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     options.only(parser, what="grade")
     options.parallel(parser, per=" per sample")
     parser.add_argument("--pricing", type=Path, metavar="FILE", help="price table (default conformance/pricing.yaml)")
-    parser.add_argument("--price", metavar="IN,OUT", help="USD per million input,output tokens for --model, overriding the table")
+    parser.add_argument("--price", metavar="IN,OUT",
+                        help="USD per million input,output tokens for --model, overriding the table")
 
 
 def _spec(args: argparse.Namespace, ref: str, system: tuple[str, str, str | None]) -> evaluate.EvalSpec:
     prompt = find(prompts_dir(), ref)
+    if prompt.kind != "prompt":
+        raise UsageError(f"{prompt.ref} is a fragment (text the kit sends inside something else),"
+                         " not a prompt to measure")
     given = parse_vars(args.var)
-    runtime = args.runtime or given.get("runtime") or (prompt.variables["runtime"].default if "runtime" in prompt.variables else None)
+    runtime = args.runtime or given.get("runtime") or (prompt.variables["runtime"].default
+                                                       if "runtime" in prompt.variables else None)
     if runtime is None:
         raise UsageError(f"{prompt.ref} has no runtime variable; pass --runtime")
     if runtime not in prompt.runtimes:
@@ -67,6 +77,7 @@ def _spec(args: argparse.Namespace, ref: str, system: tuple[str, str, str | None
         given["runtime"] = runtime
     variables = resolve_vars(prompt, given)
     profile = args.profile or prompt.profile
+    assert profile is not None, "a whole prompt names its profile"
     select(profile, args.only)  # unknown check ids fail here, before any API call
     return evaluate.EvalSpec(prompt, variables, runtime, profile, tuple(args.only), args.samples, args.model,
                              args.max_tokens, args.temperature, args.input_text, system[0], system[1], system[2],
@@ -83,8 +94,9 @@ def run(args: argparse.Namespace) -> int:
         return _regrade(args)
     if not args.prompt:
         raise UsageError("give --prompt ID@VERSION (or --regrade DIR)")
-    for name, value in (("--samples", args.samples), ("--max-tokens", args.max_tokens), ("--concurrency", args.concurrency),
-                        ("--batch-poll", args.batch_poll), ("--parallel", args.parallel)):
+    for name, value in (("--samples", args.samples), ("--max-tokens", args.max_tokens),
+                        ("--concurrency", args.concurrency), ("--batch-poll", args.batch_poll),
+                        ("--parallel", args.parallel)):
         options.positive(name, value)
     system = evaluate.system_prompt(args.system)
     specs = [_spec(args, args.prompt, system)] + ([_spec(args, args.compare, system)] if args.compare else [])
@@ -99,10 +111,10 @@ def run(args: argparse.Namespace) -> int:
         return run_, evaluate.execute(run_, spec, client, concurrency=args.concurrency, batch_poll_s=args.batch_poll,
                                       parallel=args.parallel), table
 
-    code = evaluate.score_runs((lambda s=spec, r=root: generate(s, r) for spec, root in zip(specs, roots)), sys.stdout)
+    code = evaluate.score_runs([partial(generate, s, r) for s, r in zip(specs, roots, strict=True)], sys.stdout)
     if args.compare:
-        (out / COMPARE).write_text(json.dumps({"kind": "fnproof-eval-compare", "runs": [r.name for r in roots]}, indent=2) + "\n",
-                                   encoding="utf-8")
+        (out / COMPARE).write_text(json.dumps({"kind": "fnproof-eval-compare", "runs": [r.name for r in roots]},
+                                              indent=2) + "\n", encoding="utf-8")
     return code
 
 
@@ -113,7 +125,8 @@ def _run_name(spec: evaluate.EvalSpec) -> str:
 def _regrade(args: argparse.Namespace) -> int:
     for flag in ("prompt", "compare", "runtime", "base_url", "system", "temperature", "out"):
         if getattr(args, flag) is not None:
-            raise UsageError(f"--regrade takes the run's own settings from its manifest; drop --{flag.replace('_', '-')}")
+            raise UsageError("--regrade takes the run's own settings from its manifest;"
+                             f" drop --{flag.replace('_', '-')}")
     options.positive("--parallel", args.parallel)
     root = args.regrade
     compare = root / COMPARE
@@ -124,4 +137,4 @@ def _regrade(args: argparse.Namespace) -> int:
         results = evaluate.regrade(run_, profile=args.profile, only=tuple(args.only), parallel=args.parallel)
         return run_, results, _table(args, run_.manifest["model"])
 
-    return evaluate.score_runs((lambda r=run_: regrade(r) for run_ in runs), sys.stdout)
+    return evaluate.score_runs([partial(regrade, r) for r in runs], sys.stdout)

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from fnproof.commands import options
 from fnproof.conformance.checks.registry import select
-from fnproof.eval.find_handler import findable
-from fnproof.core.errors import UsageError
-from fnproof.eval.grading import GradeOptions, Progress, grade_workspace
 from fnproof.conformance.report import to_json
+from fnproof.core.errors import UsageError
+from fnproof.eval.find_handler import findable
+from fnproof.eval.grading import GradeOptions, Progress, grade_workspace
 from fnproof.eval.scoreboard import compute, format_board
 
 

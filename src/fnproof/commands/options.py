@@ -10,7 +10,8 @@ from fnproof.core import defaults
 from fnproof.core.errors import UsageError
 
 
-def profile(parser: argparse.ArgumentParser, *, default: str | None = defaults.PROFILE, what: str = "checks to run") -> None:
+def profile(parser: argparse.ArgumentParser, *, default: str | None = defaults.PROFILE,
+            what: str = "checks to run") -> None:
     said = f"default: {default}" if default else "default: the prompt's"
     parser.add_argument("--profile", choices=PROFILES, default=default, help=f"{what}; profiles nest ({said})")
 

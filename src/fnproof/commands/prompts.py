@@ -39,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
         width = max((len(p.ref) for p in shown), default=0)
         for p in shown:
             older = "" if args.all or p.version == 1 else f" (older: {', '.join(f'v{n}' for n in range(1, p.version))})"
-            print(f"{p.ref:<{width}}  {p.profile:<10}  {', '.join(p.runtimes)}\n{'':<{width}}  {p.summary}{older}")
+            where = ", ".join(p.runtimes) if p.kind == "prompt" else "sent by the kit, inside another text"
+            print(f"{p.ref:<{width}}  {p.profile or p.kind:<10}  {where}\n{'':<{width}}  {p.summary}{older}")
         return 0
     if args.action == "show":
         prompt = prompts.find(root, args.spec)

@@ -88,7 +88,7 @@ class Canaries:
     pii: str
 
     @classmethod
-    def fresh(cls, secret: str | None = None) -> "Canaries":
+    def fresh(cls, secret: str | None = None) -> Canaries:
         return cls(secret=secret or f"fnproof-secret-{secrets.token_hex(8)}",
                    wrong_secret=f"fnproof-wrong-{secrets.token_hex(8)}",
                    pii=f"pii-{secrets.token_hex(6)}@example.invalid")

@@ -8,15 +8,16 @@ session end; under pytest-xdist each worker starts its own.
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from fnproof.conformance.checks.registry import PROFILES, CheckSpec
+from fnproof.conformance.runner import CheckResult, PreparedRun, prepare_run, run_one
 from fnproof.conformance.runtimes import registry
 from fnproof.core.errors import UsageError
-from fnproof.conformance.runner import CheckResult, PreparedRun, prepare_run, run_one
 
 _RUN_KEY = pytest.StashKey[PreparedRun]()
 _STARTED_KEY = pytest.StashKey[bool]()
@@ -59,7 +60,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_make_collect_report(collector: pytest.Collector):  # type: ignore[no-untyped-def]
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
     """Add the target beside whatever the session collects, so counts, -k and -m just work."""
     report = yield
     run = collector.config.stash.get(_RUN_KEY, None)

@@ -9,18 +9,18 @@ from __future__ import annotations
 import os
 import time
 import traceback
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Callable, Literal
-
 from pathlib import Path
+from typing import Literal
 
 from fnproof.conformance.checks.context import CheckContext
-from fnproof.conformance.http import Canaries
 from fnproof.conformance.checks.registry import CheckFailed, CheckSkipped, CheckSpec, Failure, select
-from fnproof.core.contract import Contract, default_contract_path, load_contract
-from fnproof.conformance.runtimes.base import Runtime, RunOptions
+from fnproof.conformance.http import Canaries
+from fnproof.conformance.runtimes.base import RunOptions, Runtime
 from fnproof.core import defaults
+from fnproof.core.contract import Contract, default_contract_path, load_contract
 
 Outcome = Literal["passed", "failed", "skipped", "error"]
 LOG_TAIL_LINES = 40
@@ -81,7 +81,7 @@ def run_one(spec: CheckSpec, runtime: Runtime, contract: Contract, canaries: Can
     finally:
         if ctx is not None:
             if outcome in ("failed", "error"):
-                logs = "\n".join(f"[{l.stream}] {l.text[:300]}" for l in ctx.logs()[-LOG_TAIL_LINES:])
+                logs = "\n".join(f"[{line.stream}] {line.text[:300]}" for line in ctx.logs()[-LOG_TAIL_LINES:])
             ctx.close()
     duration = 0.0 if outcome == "skipped" and ctx is None else round(time.monotonic() - started, 3)
     return CheckResult(spec.id, outcome, message, duration, logs, failure)

@@ -20,7 +20,9 @@ _MISSING = object()
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class ExpectedAnswer:
+    """One answer the contract allows in a situation: a status, and the code at the error pointer."""
+
     status: int
     code: str | None = None
 
@@ -57,11 +59,11 @@ class Contract:
     echo: tuple[str, ...]
     replay_status: tuple[int, ...]
     replay_extras: tuple[tuple[str, Any], ...]
-    situations: dict[str, tuple[Outcome, ...]]
+    situations: dict[str, tuple[ExpectedAnswer, ...]]
     table_env: str
     partition_key: str
 
-    def situation(self, name: str) -> tuple[Outcome, ...] | None:
+    def situation(self, name: str) -> tuple[ExpectedAnswer, ...] | None:
         return self.situations.get(name)
 
     def body(self, index: int = 0, *, pii: str) -> bytes:
@@ -71,9 +73,9 @@ class Contract:
         return self.reuse_body.replace(PII_PLACEHOLDER, pii).encode()
 
 
-def _outcomes(value: Any) -> tuple[Outcome, ...]:
+def _answers(value: Any) -> tuple[ExpectedAnswer, ...]:
     items = value if isinstance(value, list) else [value]
-    return tuple(Outcome(status=i["status"], code=i.get("code")) for i in items)
+    return tuple(ExpectedAnswer(status=i["status"], code=i.get("code")) for i in items)
 
 
 def resolve_pointer(document: Any, pointer: str, default: Any = _MISSING) -> Any:
@@ -140,7 +142,7 @@ def load_contract(path: Path | None = None) -> Contract:
         echo=tuple(accepted.get("echo") or ()),
         replay_status=tuple(data["replay"]["status"]),
         replay_extras=tuple((data["replay"].get("extra_fields") or {}).items()),
-        situations={name: _outcomes(value) for name, value in data["situations"].items()},
+        situations={name: _answers(value) for name, value in data["situations"].items()},
         table_env=store.get("table_env", "IDEMPOTENCY_TABLE"),
         partition_key=store.get("partition_key", "pk"),
     )

@@ -8,9 +8,10 @@ line users need to fix a contract, checklist or prompt front matter.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import jsonschema
 import yaml
@@ -19,7 +20,7 @@ from fnproof.core.errors import UsageError
 from fnproof.core.paths import schema_path
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(name: str) -> dict[str, Any]:
     return json.loads(schema_path(name).read_text(encoding="utf-8"))
 

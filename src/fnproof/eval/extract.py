@@ -1,8 +1,9 @@
 """Turn a Claude reply in Markdown into files, and say how each one was named.
 
 How a fence's file is named is fence_names.py's business (info string, first-line path
-comment, or a label such as "`index.mjs`:" just before the fence). We parse the Markdown with mistune rather than regexes so that nested fences,
-fences in list items and four-backtick blocks come out right. Nothing is guessed silently:
+comment, or a label such as "`index.mjs`:" just before the fence). We parse the Markdown
+with mistune rather than regexes so that nested fences, fences in list items and
+four-backtick blocks come out right. Nothing is guessed silently:
 a fence with no name is reported as skipped, a file named twice is reported (the last one
 wins, as when a reply revises a file), and a path that would leave the workspace is refused.
 """
@@ -13,10 +14,11 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Literal
 
 import mistune
 
-from fnproof.eval.fence_names import lang_of, name_fence
+from fnproof.eval.fence_names import NamedBy, lang_of, name_fence
 
 MAX_FILES, MAX_FILE_BYTES = 200, 1_000_000
 
@@ -27,12 +29,12 @@ class ExtractedFile:
     content: str
     fence: int         # 1-based index of the fence in the reply
     line: int | None   # 1-based line of the fence's opening, when it could be located
-    named_by: str      # "info" | "comment" | "label"
+    named_by: NamedBy
 
 
 @dataclass(frozen=True, slots=True)
 class Note:
-    kind: str          # "skipped" | "duplicate" | "conflict" | "refused"
+    kind: Literal["skipped", "duplicate", "conflict", "refused"]
     fence: int
     line: int | None
     message: str
@@ -87,7 +89,7 @@ def _locate(md_lines: list[str], lines: list[str], start: int) -> tuple[int | No
     """1-based line of a fence's opening (mistune gives no positions): where its content lines
     follow each other in the reply, compared without indentation or '>' so list items and
     quotes match. Returns the line and where the next search starts."""
-    want = [l.strip() for l in lines]
+    want = [line.strip() for line in lines]
     while want and not want[-1]:
         want.pop()
     n = len(want)
@@ -104,9 +106,11 @@ def _notes_for(result: Extraction, fence: int, line: int | None):
 def plan(markdown: str) -> Extraction:
     """What a reply's fences would become, without touching the disk."""
     tokens = mistune.create_markdown(renderer=None)(markdown)
+    assert isinstance(tokens, list)  # renderer=None: the token list, not HTML
     fences: list[tuple[dict, dict | None]] = []
     _walk(tokens, fences, [None])
-    result, chosen, cursor, md_lines = Extraction(fences=len(fences)), {}, 0, markdown.split("\n")
+    chosen: dict[str, ExtractedFile] = {}
+    result, cursor, md_lines = Extraction(fences=len(fences)), 0, markdown.split("\n")
     for index, (token, before) in enumerate(fences, start=1):
         raw, info = token.get("raw", ""), (token.get("attrs") or {}).get("info", "") or ""
         lines = raw.split("\n")
@@ -118,11 +122,12 @@ def plan(markdown: str) -> Extraction:
         if named.name and named.others:
             note("conflict", f"also named {', '.join(named.others)}; took {named.name} from the {named.named_by}")
         if not named.name:
-            first = next((l.strip() for l in lines if l.strip()), "")[:60]
+            first = next((text.strip() for text in lines if text.strip()), "")[:60]
             why = f"; the text before it names {', '.join(named.candidates)}" if named.candidates else ""
             note("skipped", f"unnamed ```{lang_of(info) or 'no language'} fence ({first!r}){why}")
             continue
-        name = named.name
+        name, named_by = named.name, named.named_by
+        assert named_by != "", "a named fence says how it was named"
         path = safe_relpath(name)
         if path is None:
             note("refused", f"path {name!r} leaves the workspace (absolute, '~' or '..')")
@@ -132,7 +137,7 @@ def plan(markdown: str) -> Extraction:
             continue
         if path in chosen:
             note("duplicate", f"{path} was also written by fence {chosen[path].fence}; the later fence wins")
-        chosen[path] = ExtractedFile(path, raw, index, line, named.named_by)
+        chosen[path] = ExtractedFile(path, raw, index, line, named_by)
     for path in list(chosen):
         if any(other.startswith(path + "/") for other in chosen):
             result.notes.append(Note("conflict", chosen[path].fence, chosen[path].line,
@@ -140,7 +145,8 @@ def plan(markdown: str) -> Extraction:
             del chosen[path]
     files = sorted(chosen.values(), key=lambda f: f.fence)
     for dropped in files[MAX_FILES:]:
-        result.notes.append(Note("refused", dropped.fence, dropped.line, f"{dropped.path}: more than {MAX_FILES} files"))
+        result.notes.append(Note("refused", dropped.fence, dropped.line,
+                                 f"{dropped.path}: more than {MAX_FILES} files"))
     result.files = files[:MAX_FILES]
     return result
 
@@ -173,7 +179,8 @@ def write(extraction: Extraction, root: Path) -> list[str]:
         except OSError as exc:
             extraction.files.remove(item)
             extraction.notes.append(Note("refused", item.fence, item.line,
-                                         f"{item.path}: not written ({exc.strerror or exc}; a symlink or a file in the way)"))
+                                         f"{item.path}: not written ({exc.strerror or exc};"
+                                         " a symlink or a file in the way)"))
             continue
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(item.content)

@@ -14,6 +14,9 @@ import re
 import shlex
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Literal
+
+NamedBy = Literal["info", "comment", "label"]
 
 # Which extensions a fence language may carry; a label naming another kind of file is not
 # this fence's name (e.g. "Run `node --test test/x.test.mjs`:" before a ```bash block).
@@ -154,7 +157,7 @@ def _fits(path: str, lang: str) -> bool:
 @dataclass(frozen=True, slots=True)
 class FenceName:
     name: str | None
-    named_by: str                 # "info" | "comment" | "label" | ""
+    named_by: NamedBy | Literal[""]
     others: tuple[str, ...]       # other names the fence was also given (a conflict)
     candidates: tuple[str, ...]   # paths the text before it mentions
     strip_first_line: bool        # the first line was only a path comment
@@ -167,7 +170,9 @@ def name_fence(info: str, first_line: str, before: dict | None) -> FenceName:
     by_label, candidates = name_from_label(before)
     if by_label and not _fits(by_label, lang):
         by_label = None
-    name, named_by = next(((n, how) for n, how in ((by_info, "info"), (by_comment, "comment"), (by_label, "label"))
-                           if n), (None, ""))
+    ways: tuple[tuple[str | None, NamedBy], ...] = ((by_info, "info"), (by_comment, "comment"), (by_label, "label"))
+    chosen = next(((n, how) for n, how in ways if n), None)
+    name: str | None = chosen[0] if chosen else None
+    named_by: NamedBy | Literal[""] = chosen[1] if chosen else ""
     others = tuple(sorted({n for n in (by_info, by_comment, by_label) if n and n != name}))
     return FenceName(name, named_by, others, tuple(candidates), by_comment is not None)

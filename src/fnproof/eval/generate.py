@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 from fnproof.core.errors import UsageError
 
@@ -52,7 +52,8 @@ def _fatal(exc: Exception) -> UsageError | None:
     import anthropic
 
     status = getattr(exc, "status_code", None)
-    if isinstance(exc, (anthropic.AuthenticationError, anthropic.PermissionDeniedError)) or status in (400, 401, 403, 404):
+    if isinstance(exc, (anthropic.AuthenticationError,
+                        anthropic.PermissionDeniedError)) or status in (400, 401, 403, 404):
         detail = getattr(exc, "message", None) or str(exc)
         return UsageError(f"the Messages API refused the request ({status}): {detail.splitlines()[0][:300]}")
     return None
@@ -113,7 +114,8 @@ def generate_batch(client, requests: list[tuple[str, dict]], *, first_poll_s: fl
     try:
         entries = list(client.messages.batches.results(batch.id))
     except anthropic.APIError as exc:
-        raise UsageError(f"could not fetch the results of batch {batch.id} (collect them later by its id): {exc}") from None
+        raise UsageError(f"could not fetch the results of batch {batch.id}"
+                         f" (collect them later by its id): {exc}") from None
     replies = {}
     for entry in entries:
         result = entry.result
@@ -122,5 +124,6 @@ def generate_batch(client, requests: list[tuple[str, dict]], *, first_poll_s: fl
             replies[entry.custom_id] = Reply(entry.custom_id, _text(message), message)
         else:
             detail = getattr(getattr(getattr(result, "error", None), "error", None), "message", "") or ""
-            replies[entry.custom_id] = Reply(entry.custom_id, None, None, f"batch result {result.type}: {detail}".rstrip(": "))
+            replies[entry.custom_id] = Reply(entry.custom_id, None, None,
+                                             f"batch result {result.type}: {detail}".rstrip(": "))
     return [replies.get(cid) or Reply(cid, None, None, "missing from the batch results") for cid, _ in requests]

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import TextIO
 
 from fnproof.conformance.checks.registry import select
-from fnproof.core.contract import default_contract_path
-from fnproof.eval.find_handler import Entry, NoHandler, find_entry
-from fnproof.core.errors import SetupError, UsageError
 from fnproof.conformance.report import to_json
 from fnproof.conformance.runner import CheckResult, RunReport, check_target
+from fnproof.core.contract import default_contract_path
+from fnproof.core.errors import SetupError, UsageError
+from fnproof.eval.find_handler import Entry, NoHandler, find_entry
 from fnproof.eval.scoreboard import SampleResult
 
 
@@ -48,16 +48,18 @@ def grade_workspace(workspace: Path, sample_id: str, options: GradeOptions) -> t
         report = _all_failed(str(workspace), options.runtime or "", f"no handler: {exc}", options)
         return SampleResult(sample_id, "no-handler", str(exc), _outcomes(report)), report
     try:
-        report = check_target(str(entry.target), runtime=entry.runtime, profile=options.profile, only=list(options.only),
-                              contract_path=options.contract_path, parallel=options.parallel)
+        report = check_target(str(entry.target), runtime=entry.runtime, profile=options.profile,
+                              only=list(options.only), contract_path=options.contract_path, parallel=options.parallel)
     except SetupError:
         raise
     except UsageError as exc:
         reason = f"{_rel(exc, workspace)} ({entry.reason})"
         report = _all_failed(str(entry.target), entry.runtime, f"does not load: {reason}", options)
-        return SampleResult(sample_id, "does-not-load", reason, _outcomes(report), target=_relpath(entry.target, workspace)), report
+        return SampleResult(sample_id, "does-not-load", reason, _outcomes(report),
+                            target=_relpath(entry.target, workspace)), report
     report.runtime_reason = f"{entry.reason}; {report.runtime_reason}"
-    return SampleResult(sample_id, "graded", entry.reason, _outcomes(report), target=_relpath(entry.target, workspace)), report
+    return SampleResult(sample_id, "graded", entry.reason, _outcomes(report),
+                        target=_relpath(entry.target, workspace)), report
 
 
 def _outcomes(report: RunReport) -> dict[str, str]:

@@ -61,7 +61,8 @@ def default_pricing_path() -> Path:
 def load_pricing(path: Path | None = None) -> PriceTable:
     data = load_yaml(path or default_pricing_path(), "pricing.schema.json")
     models = {name: Price(**spec) for name, spec in data["models"].items()}
-    return PriceTable(str(data["taken"]), data["source"], data["currency"], float(data.get("batch_discount", 1.0)), models)
+    return PriceTable(str(data["taken"]), data["source"], data["currency"], float(data.get("batch_discount", 1.0)),
+                      models)
 
 
 def override(table: PriceTable, model: str, spec: str) -> PriceTable:
@@ -88,7 +89,8 @@ def cost(table: PriceTable, model: str | None, usage: dict[str, int], *, batch: 
     if price.max_prompt_tokens is not None and prompt > price.max_prompt_tokens:
         return None
     total = tokens["input_tokens"] * price.input + tokens["output_tokens"] * price.output
-    for key, rate in (("cache_creation_input_tokens", price.cache_write), ("cache_read_input_tokens", price.cache_read)):
+    for key, rate in (("cache_creation_input_tokens", price.cache_write),
+                      ("cache_read_input_tokens", price.cache_read)):
         if tokens[key]:
             if rate is None:
                 return None

@@ -16,20 +16,22 @@ import hashlib
 import json
 import shutil
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, TextIO
+from typing import TextIO
 
 from fnproof import __version__
+from fnproof.core.datafile import read_text
 from fnproof.core.errors import SetupError, UsageError
+from fnproof.core.paths import data_path, data_root
 from fnproof.eval.extract import extract
 from fnproof.eval.generate import Reply, generate, generate_batch
 from fnproof.eval.grading import GradeOptions, Progress, grade_workspace, save
-from fnproof.core.paths import data_path, data_root
 from fnproof.eval.pricing import PriceTable
-from fnproof.prompts.catalog import COMMAND, Prompt, render
-from fnproof.guidance.rules import find_section, render_section
 from fnproof.eval.scoreboard import SampleResult, compute, format_board, format_compare
+from fnproof.guidance.rules import find_section, render_section
+from fnproof.prompts.catalog import COMMAND, Prompt, render
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
 DEFAULT_MAX_TOKENS = 32000
@@ -125,11 +127,13 @@ def new_run(out: Path, spec: EvalSpec, *, base_url: str | None, concurrency: int
         "kind": "fnproof-eval", "format": FORMAT, "kit_version": __version__,
         "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "prompt": {"id": spec.prompt.id, "version": spec.prompt.version, "ref": spec.prompt.ref,
-                   "file": prompt_path.relative_to(data_root()).as_posix() if prompt_path.is_relative_to(data_root()) else str(prompt_path),
+                   "file": (prompt_path.relative_to(data_root()).as_posix() if prompt_path.is_relative_to(data_root())
+                            else str(prompt_path)),
                    "variables": spec.variables, "input": spec.input_text, "sha256": sha256(text)},
         "system": {"source": spec.system_source, "sha256": sha256(spec.system_text)},
         "claude_md_sha256": spec.claude_md_sha256,
-        "runtime": spec.runtime, "profile": spec.profile, "checks": list(spec.only), "contract": spec.prompt.contract_name,
+        "runtime": spec.runtime, "profile": spec.profile, "checks": list(spec.only),
+        "contract": spec.prompt.contract_name,
         "model": spec.model,
         "params": {"max_tokens": spec.max_tokens, "temperature": spec.temperature, "samples": spec.samples,
                    "concurrency": concurrency, "batch": spec.batch},
@@ -145,10 +149,10 @@ def open_run(root: Path) -> Run:
     if not path.is_file():
         raise UsageError("not an eval run folder (no manifest.json)", where=str(root))
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(read_text(path))
     except json.JSONDecodeError as exc:
         raise UsageError(f"manifest.json is not valid JSON: {exc.msg}", where=str(path)) from None
-    if manifest.get("kind") != "fnproof-eval" or manifest.get("format") != FORMAT:
+    if not isinstance(manifest, dict) or manifest.get("kind") != "fnproof-eval" or manifest.get("format") != FORMAT:
         raise UsageError(f"manifest.json is not a format-{FORMAT} fnproof eval manifest", where=str(path))
     return Run(root, manifest)
 
@@ -179,7 +183,8 @@ def grade_sample(run: Run, sample_id: str, options: GradeOptions) -> SampleResul
     extraction = extract(reply.read_text(encoding="utf-8"), files)
     result, report = grade_workspace(files, sample_id, options)
     (folder / "extraction.json").write_text(json.dumps({**extraction.to_json(), "entry": result.target or None,
-                                                        "entry_reason": result.reason}, indent=2) + "\n", encoding="utf-8")
+                                                        "entry_reason": result.reason}, indent=2) + "\n",
+                                            encoding="utf-8")
     result.usage, result.model, result.truncated = usage, model, truncated
     if result.status == "no-handler" and extraction.notes:
         result.reason += f" ({len(extraction.files)} files extracted; {len(extraction.notes)} notes in extraction.json)"
@@ -201,7 +206,8 @@ def grade_options(run: Run, profile: str | None = None, only: tuple[str, ...] = 
                         tuple(only) or tuple(run.manifest.get("checks") or ()), parallel, contract)
 
 
-def execute(run: Run, spec: EvalSpec, client, *, concurrency: int, batch_poll_s: float, parallel: int) -> list[SampleResult]:
+def execute(run: Run, spec: EvalSpec, client, *, concurrency: int, batch_poll_s: float,
+            parallel: int) -> list[SampleResult]:
     """Generate every sample, grading each as soon as its reply is in (so grading overlaps the API)."""
     text = (run.root / "prompt.md").read_text(encoding="utf-8")
     ids = run.manifest["samples"]
@@ -221,7 +227,8 @@ def execute(run: Run, spec: EvalSpec, client, *, concurrency: int, batch_poll_s:
         try:
             results[sid] = grade_sample(run, sid, options)
         except SetupError as exc:
-            raise SetupError(f"{exc}; the replies are saved: fix this, then `fnproof eval --regrade {run.root}`") from None
+            raise SetupError(f"{exc}; the replies are saved:"
+                             f" fix this, then `fnproof eval --regrade {run.root}`") from None
         progress.graded_one(results[sid])
 
     if spec.batch:
@@ -232,7 +239,8 @@ def execute(run: Run, spec: EvalSpec, client, *, concurrency: int, batch_poll_s:
 
         def polled(counts: dict, wait: float) -> None:
             done = {k: v for k, v in counts.items() if v}
-            progress.note(f"batch: {', '.join(f'{v} {k}' for k, v in done.items()) or 'queued'}; next look in {wait:.2g} s")
+            progress.note(f"batch: {', '.join(f'{v} {k}' for k, v in done.items()) or 'queued'};"
+                          f" next look in {wait:.2g} s")
 
         for reply in generate_batch(client, requests, first_poll_s=batch_poll_s, on_created=created, on_poll=polled):
             handle(reply)
@@ -253,8 +261,9 @@ def regrade(run: Run, *, profile: str | None, only: tuple[str, ...], parallel: i
         results.append(grade_sample(run, sid, options))
         progress.graded_one(results[-1])
     progress.done()
-    run.manifest["regraded"].append({"utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "kit_version": __version__,
-                                     "profile": options.profile, "checks": list(options.only)})
+    run.manifest["regraded"].append({"utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                     "kit_version": __version__, "profile": options.profile,
+                                     "checks": list(options.only)})
     run.write_manifest()
     return results
 

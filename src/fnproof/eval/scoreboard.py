@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from math import comb
+from typing import Any, Literal
 
 from fnproof.eval.pricing import PriceTable, cost
 
+SampleStatus = Literal["graded", "no-handler", "does-not-load", "no-reply"]
 MARK = {"passed": ".", "failed": "F", "error": "E", "skipped": "s"}
 MATRIX_MAX_SAMPLES = 16
 
@@ -25,7 +27,7 @@ MATRIX_MAX_SAMPLES = 16
 @dataclass(slots=True)
 class SampleResult:
     id: str
-    status: str                        # graded | no-handler | does-not-load | no-reply
+    status: SampleStatus
     reason: str = ""
     checks: dict[str, str] = field(default_factory=dict)   # check id -> outcome, catalogue order
     usage: dict = field(default_factory=dict)
@@ -57,7 +59,7 @@ def _ks(n: int) -> list[int]:
 def compute(samples: list[SampleResult], *, table: PriceTable | None, batch: bool, model: str | None) -> dict:
     counted = [s for s in samples if s.counted]
     ids = list(dict.fromkeys(cid for s in counted for cid in s.checks))
-    per_check = {}
+    per_check: dict[str, dict[str, Any]] = {}
     for cid in ids:
         outcomes = [s.checks.get(cid, "failed") for s in counted]
         tally = {o: outcomes.count(o) for o in ("passed", "failed", "error", "skipped")}
@@ -123,7 +125,8 @@ def format_board(board: dict, title: str) -> str:
         if v["skipped"]:
             line += f" ({v['skipped']} skipped)"
         if matrix:
-            line = f"{line:<{width + 14}}   " + " ".join(f"{MARK.get(r['outcomes'].get(cid, ''), '-'):>3}" for r in show)
+            line = f"{line:<{width + 14}}   " + " ".join(f"{MARK.get(r['outcomes'].get(cid, ''), '-'):>3}"
+                                                         for r in show)
         lines.append(line.rstrip())
     idw = max([len(r["id"]) for r in rows] + [6])
     lines += ["", f"{'#':>3} {'sample':<{idw}}  {'status':<14}{'checks':>7}  {'tokens in/out':>15}  failed, or why"]
@@ -176,9 +179,12 @@ def format_compare(left: tuple[str, dict], right: tuple[str, dict]) -> str:
     lines = [f"{'check':<{width}}  {a_name:>{col}}  {b_name:>{col}}"]
     lines += [f"{cid:<{width}}  {cell(a, cid):>{col}}  {cell(b, cid):>{col}}" for cid in ids]
     lines.append("")
-    for label, fn in (("samples passing every check", lambda x: f"{_fraction(x['passing'], x['counted'])} {_pct(x['sample_rate']).strip()}"),
-                      ("checks passed", lambda x: f"{_fraction(x['checks_passed'], x['checks_ran'])} {_pct(x['check_rate']).strip()}"),
-                      ("pass^k, k = all samples", lambda x: f"{list(x['pass_hat_k'].values())[-1]:.2f}" if x["pass_hat_k"] else "—"),
+    for label, fn in (("samples passing every check",
+                       lambda x: f"{_fraction(x['passing'], x['counted'])} {_pct(x['sample_rate']).strip()}"),
+                      ("checks passed",
+                       lambda x: f"{_fraction(x['checks_passed'], x['checks_ran'])} {_pct(x['check_rate']).strip()}"),
+                      ("pass^k, k = all samples",
+                       lambda x: f"{list(x['pass_hat_k'].values())[-1]:.2f}" if x["pass_hat_k"] else "—"),
                       ("tokens out", lambda x: f"{x['tokens']['output_tokens']:,}"),
                       ("cost", lambda x: "unknown" if x["cost"] is None else f"${x['cost']:.4f}")):
         lines.append(f"{label:<{width}}  {fn(a):>{col}}  {fn(b):>{col}}")

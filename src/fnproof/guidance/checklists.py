@@ -10,14 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal
 
 from fnproof.conformance.checks.registry import all_checks
 from fnproof.core.datafile import load_json, node_line, parse_yaml, read_text, validate
 from fnproof.core.errors import UsageError
 from fnproof.core.paths import data_path
 
-TICKED, FAILED, INCOMPLETE, OPEN, HUMAN = "ticked", "failed", "incomplete", "open", "human"
+State = Literal["ticked", "failed", "incomplete", "open", "human"]
+TICKED: Final = "ticked"
+FAILED: Final = "failed"
+INCOMPLETE: Final = "incomplete"
+OPEN: Final = "open"
+HUMAN: Final = "human"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +49,7 @@ class Checklist:
 @dataclass(frozen=True, slots=True)
 class ItemState:
     item: Item
-    state: str  # ticked | failed | incomplete | open | human
+    state: State
     detail: str  # what the evidence says, one line
 
 
@@ -71,7 +76,8 @@ def _both(data: Any, node: Any, source: str) -> None:
     for index, item in enumerate(data.get("items") or [] if isinstance(data, dict) else []):
         if isinstance(item, dict) and item.get("human") is True and "checks" in item:
             line = node_line(node, ("items", index, "checks"))
-            raise UsageError(f"items[{index}]: an item has either checks or human: true, not both", where=f"{source}:{line}")
+            raise UsageError(f"items[{index}]: an item has either checks or human: true, not both",
+                             where=f"{source}:{line}")
 
 
 def load_checklist(path: Path) -> Checklist:
@@ -83,7 +89,8 @@ def load_checklist(path: Path) -> Checklist:
     items, seen = [], set()
     for index, raw in enumerate(data["items"]):
         if raw["id"] in seen:
-            raise UsageError(f"item id {raw['id']!r} is used twice", where=f"{source}:{node_line(node, ('items', index, 'id'))}")
+            raise UsageError(f"item id {raw['id']!r} is used twice",
+                             where=f"{source}:{node_line(node, ('items', index, 'id'))}")
         seen.add(raw["id"])
         for position, check_id in enumerate(raw.get("checks", ())):
             if check_id not in known:
@@ -111,7 +118,8 @@ def evaluate(checklist: Checklist, report: dict[str, Any] | None) -> list[ItemSt
             states.append(ItemState(item, HUMAN, item.how or "a person answers this"))
             continue
         if report is None:
-            states.append(ItemState(item, OPEN, "evidence: run `fnproof check` (" + ", ".join(f"`{c}`" for c in item.checks) + ")"))
+            states.append(ItemState(item, OPEN, "evidence: run `fnproof check` ("
+                                    + ", ".join(f"`{c}`" for c in item.checks) + ")"))
             continue
         results = [(c, outcomes.get(c)) for c in item.checks]
         bad = [(c, r) for c, r in results if r and r["outcome"] in ("failed", "error")]

@@ -10,7 +10,7 @@ not exist.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from fnproof.conformance.checks.registry import all_checks, in_profile
@@ -50,7 +50,7 @@ def rules_path() -> Path:
 
 
 def _parse(path: Path) -> RuleBook:
-    from fnproof.guidance.checklists import load_checklist, checklist_path  # checklists never import rules
+    from fnproof.guidance.checklists import checklist_path, load_checklist  # checklists never import rules
 
     source = str(path)
     data, node = parse_yaml(read_text(path), source=source)
@@ -68,7 +68,7 @@ def _parse(path: Path) -> RuleBook:
     seen: set[str] = set()
     rules = []
     for index, raw in enumerate(data["rules"]):
-        def where(*path: object) -> str:
+        def where(*path: object, index: int = index) -> str:
             return f"{source}:{node_line(node, ('rules', index, *path))}"
 
         if raw["id"] in seen:
@@ -82,7 +82,8 @@ def _parse(path: Path) -> RuleBook:
             checklist = load_checklist(checklist_path(name))
             item = checklist.get(item_id)
             if item is None:
-                raise UsageError(f"{raw['id']}: checklist {name} has no item {item_id!r}", where=where("checklist", position))
+                raise UsageError(f"{raw['id']}: checklist {name} has no item {item_id!r}",
+                                 where=where("checklist", position))
             if raw.get("human") and not item.human:
                 raise UsageError(f"{raw['id']} is human: true but {ref} is answered by checks; cite those checks",
                                  where=where("checklist", position))
@@ -95,7 +96,7 @@ def _parse(path: Path) -> RuleBook:
     return RuleBook(data["title"], " ".join(data["intro"].split()), tuple(rules), source)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cached(path: Path, mtime: float) -> RuleBook:
     return _parse(path)
 
@@ -116,7 +117,8 @@ def _enforced_by(rule: Rule) -> str:
     elif rule.checks:
         parts.append("checks " + ", ".join(f"`{c}`" for c in rule.checks))
     if rule.checklist:
-        parts.append(("a person, with checklist " if rule.human else "checklist ") + ", ".join(f"`{c}`" for c in rule.checklist))
+        parts.append(("a person, with checklist " if rule.human else "checklist ")
+                     + ", ".join(f"`{c}`" for c in rule.checklist))
     return "; ".join(parts)
 
 
@@ -138,7 +140,8 @@ def find_section(text: str, *, source: str) -> tuple[int, int] | None:
         return None
     if len(starts) != 1 or len(ends) != 1 or ends[0] < starts[0]:
         line = text.count("\n", 0, (starts or ends)[0]) + 1
-        raise UsageError("the fnproof:begin / fnproof:end markers are unbalanced; fix them by hand", where=f"{source}:{line}")
+        raise UsageError("the fnproof:begin / fnproof:end markers are unbalanced; fix them by hand",
+                         where=f"{source}:{line}")
     end = ends[0] + len(END)
     if text.startswith("\n", end):
         end += 1

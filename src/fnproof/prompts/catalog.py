@@ -10,20 +10,21 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Literal
 
 import yaml
 
-from fnproof.prompts import contract_text
 from fnproof.conformance.checks.registry import all_checks
 from fnproof.core.contract import Contract, load_contract
 from fnproof.core.datafile import node_line, parse_yaml, read_text, validate
 from fnproof.core.errors import UsageError
 from fnproof.core.paths import data_path
-from fnproof.prompts.template import Template, parse
 from fnproof.guidance.rules import load_rules
+from fnproof.prompts import contract_text
+from fnproof.prompts.template import Template, parse
 
 _FILE = re.compile(r"^v(?P<n>[1-9][0-9]*)\.md$")
 SHOW, COMMAND = "show", "command"  # render modes: pasted by hand, or a Claude Code slash command
@@ -37,6 +38,9 @@ class Variable:
     values: tuple[str, ...] | None  # None: free text (a token)
 
 
+Kind = Literal["prompt", "fragment"]
+
+
 @dataclass(frozen=True, slots=True)
 class Prompt:
     id: str
@@ -44,9 +48,9 @@ class Prompt:
     title: str
     summary: str
     change: str
-    contract_name: str
+    contract_name: str | None  # None for a fragment
     situations: tuple[str, ...] | None
-    profile: str
+    profile: str | None  # None for a fragment
     runtimes: tuple[str, ...]
     arguments: str | None
     variables: dict[str, Variable]
@@ -55,6 +59,7 @@ class Prompt:
     template: Template
     path: Path
     meta: yaml.Node | None  # the front matter's YAML node, for lint's line numbers
+    kind: Kind = "prompt"
 
     @property
     def ref(self) -> str:
@@ -63,7 +68,9 @@ class Prompt:
     def line_of(self, *keys: object) -> str:
         return f"{self.path}:{(node_line(self.meta, keys, key=True) or 1) + 1}"
 
-    def contract(self) -> Contract:
+    def contract(self) -> Contract | None:
+        if self.contract_name is None:
+            return None
         return load_contract(data_path("conformance", "contracts", f"{self.contract_name}.yaml"))
 
 
@@ -106,28 +113,32 @@ def load_prompt(path: Path) -> Prompt:
         raise UsageError(f"version {data['version']} must match the file name (v{data['version']}.md)",
                          where=where("version"))
     known_checks = {spec.id for spec in all_checks()}
-    for index, check_id in enumerate(data["checks"]):
+    for index, check_id in enumerate(data.get("checks", ())):
         if check_id not in known_checks:
             raise UsageError(f"unknown check id {check_id!r}", where=where("checks", index))
     rules = load_rules()
     for index, rule_id in enumerate(data.get("rules", ())):
         if rules.get(rule_id) is None:
             raise UsageError(f"unknown rule id {rule_id!r} (rules live in {rules.source})", where=where("rules", index))
-    contract_path = data_path("conformance", "contracts", f"{data['contract']}.yaml")
-    if not contract_path.is_file():
-        raise UsageError(f"no contract {data['contract']!r} in {contract_path.parent}", where=where("contract"))
-    contract = load_contract(contract_path)
+    contract = None
+    if "contract" in data:
+        contract_path = data_path("conformance", "contracts", f"{data['contract']}.yaml")
+        if not contract_path.is_file():
+            raise UsageError(f"no contract {data['contract']!r} in {contract_path.parent}", where=where("contract"))
+        contract = load_contract(contract_path)
     for index, name in enumerate(data.get("situations", ())):
-        if name not in contract.situations:
-            raise UsageError(f"contract {contract.name} has no situation {name!r}", where=where("situations", index))
+        if contract is None or name not in contract.situations:
+            raise UsageError(f"contract {contract.name if contract else '(none)'} has no situation {name!r}",
+                             where=where("situations", index))
     variables = {}
     for name, spec in (data.get("variables") or {}).items():
         values = tuple(spec["values"]) if "values" in spec else None
         if values is not None and spec["default"] not in values:
-            raise UsageError(f"default {spec['default']!r} of {name} is not one of its values", where=where("variables", name, "default"))
+            raise UsageError(f"default {spec['default']!r} of {name} is not one of its values",
+                             where=where("variables", name, "default"))
         variables[name] = Variable(name, spec["description"], spec["default"], values)
     template = parse(body, source=source, first_line=body_line)
-    known = _known_names(variables, contract_text.fields(contract, None))
+    known = _known_names(variables, contract_text.fields(contract, None) if contract else ())
     for name, line in template.placeholders():
         if name not in known:
             hint = "declare it under variables" if name.startswith("var.") else "see `fnproof prompts --help`"
@@ -135,33 +146,44 @@ def load_prompt(path: Path) -> Prompt:
     for condition in template.conditions():
         variable = variables.get(condition.var)
         if variable is None:
-            raise UsageError(f"condition uses undeclared variable {condition.var!r}", where=f"{source}:{condition.line}")
+            raise UsageError(f"condition uses undeclared variable {condition.var!r}",
+                             where=f"{source}:{condition.line}")
         stray = [v for v in condition.values if variable.values is not None and v not in variable.values]
         if stray:
-            raise UsageError(f"{condition.var} never equals {stray[0]!r}; its values are {', '.join(variable.values or ())}",
+            raise UsageError(f"{condition.var} never equals {stray[0]!r};"
+                             f" its values are {', '.join(variable.values or ())}",
                              where=f"{source}:{condition.line}")
-    return Prompt(data["id"], data["version"], data["title"], data["summary"], data["change"], data["contract"],
-                  tuple(data["situations"]) if "situations" in data else None, data["profile"], tuple(data["runtimes"]),
-                  data.get("arguments"), variables, tuple(data.get("rules", ())), tuple(data["checks"]), template, path, node)
+    return Prompt(data["id"], data["version"], data["title"], data["summary"], data["change"], data.get("contract"),
+                  tuple(data["situations"]) if "situations" in data else None, data.get("profile"),
+                  tuple(data.get("runtimes", ())), data.get("arguments"), variables, tuple(data.get("rules", ())),
+                  tuple(data.get("checks", ())), template, path, node, data.get("kind", "prompt"))
 
 
 def discover(root: Path) -> list[Path]:
     if not root.is_dir():
         raise UsageError("no such prompts folder", where=str(root))
     found = [p for p in root.glob("*/v*.md") if _FILE.match(p.name)]
-    return sorted(found, key=lambda p: (p.parent.name, int(_FILE.match(p.name)["n"])))
+    return sorted(found, key=lambda p: (p.parent.name, _number(p)))
+
+
+def _number(path: Path) -> int:
+    """N of a discovered vN.md file."""
+    match = _FILE.match(path.name)
+    assert match is not None, path
+    return int(match["n"])
 
 
 def load_all(root: Path) -> list[Prompt]:
     return [load_prompt(p) for p in discover(root)]
 
 
-def latest(root: Path) -> list[Prompt]:
-    """The newest version of every prompt id."""
+def latest(root: Path, kind: Kind | None = "prompt") -> list[Prompt]:
+    """The newest version of every prompt id (of one kind; None: every kind)."""
     newest: dict[str, Path] = {}
     for path in discover(root):
         newest[path.parent.name] = path  # discover() sorts by version
-    return [load_prompt(p) for p in newest.values()]
+    found = [load_prompt(p) for p in newest.values()]
+    return [p for p in found if kind is None or p.kind == kind]
 
 
 def _version(text: str, prompt_id: str) -> int:
@@ -183,7 +205,7 @@ def find(root: Path, spec: str) -> Prompt:
         return load_prompt(versions[-1])
     path = folder / f"v{_version(version, prompt_id)}.md"
     if path not in versions:
-        have = ", ".join(f"v{_FILE.match(p.name)['n']}" for p in versions)
+        have = ", ".join(f"v{_number(p)}" for p in versions)
         raise UsageError(f"{prompt_id} has no version {version}; it has {have}")
     return load_prompt(path)
 
@@ -198,8 +220,12 @@ def parse_vars(pairs: Iterable[str]) -> dict[str, str]:
     return result
 
 
-def resolve_vars(prompt: Prompt, given: dict[str, str]) -> dict[str, str]:
-    """Defaults plus what the user gave; unknown names or values are a usage error."""
+def resolve_vars(prompt: Prompt, given: dict[str, str], *, strict: bool = True) -> dict[str, str]:
+    """Defaults plus what the user gave; unknown names or values are a usage error.
+
+    `strict=False` is for values the kit itself fills in (a handler path with spaces, a
+    number): only the names are checked, and free text is taken as it is.
+    """
     values = {name: v.default for name, v in prompt.variables.items()}
     for name, value in given.items():
         variable = prompt.variables.get(name)
@@ -207,8 +233,9 @@ def resolve_vars(prompt: Prompt, given: dict[str, str]) -> dict[str, str]:
             declared = ", ".join(prompt.variables) or "none"
             raise UsageError(f"{prompt.ref} has no variable {name!r}; declared: {declared}")
         if variable.values is not None and value not in variable.values:
-            raise UsageError(f"{name}={value!r} is not allowed for {prompt.ref}; choose one of {', '.join(variable.values)}")
-        if variable.values is None and not re.fullmatch(r"[A-Za-z0-9._/-]+", value):
+            raise UsageError(f"{name}={value!r} is not allowed for {prompt.ref};"
+                             f" choose one of {', '.join(variable.values)}")
+        if strict and variable.values is None and not re.fullmatch(r"[A-Za-z0-9._/-]+", value):
             raise UsageError(f"{name}={value!r}: use letters, digits, '.', '_', '/' or '-'")
         values[name] = value
     return values
@@ -227,10 +254,10 @@ def _rules_list(prompt: Prompt) -> str:
     return "\n".join(f"- **{r.id} {r.title}.** {r.text}" for r in (book.get(i) for i in prompt.rules) if r)
 
 
-def render(prompt: Prompt, given: dict[str, str] | None = None, *, mode: str = SHOW) -> str:
-    variables = resolve_vars(prompt, given or {})
+def render(prompt: Prompt, given: dict[str, str] | None = None, *, mode: str = SHOW, strict: bool = True) -> str:
+    variables = resolve_vars(prompt, given or {}, strict=strict)
     contract = prompt.contract()
-    contract_fields = contract_text.fields(contract, prompt.situations)
+    contract_fields = contract_text.fields(contract, prompt.situations) if contract else {}
 
     def resolve(name: str) -> str:
         space, _, rest = name.partition(".")
@@ -272,3 +299,11 @@ def diff(root: Path, prompt_id: str, a: str, b: str, given: dict[str, str] | Non
 def _only_declared(prompt: Prompt, given: dict[str, str]) -> dict[str, str]:
     """For diff: a variable one version lacks is dropped for it, but must exist in one of them."""
     return {k: v for k, v in given.items() if k in prompt.variables}
+
+
+def render_fragment(prompt_id: str, values: dict[str, str], root: Path | None = None) -> str:
+    """The newest version of a fragment, filled in by the kit (not typed by a user)."""
+    prompt = find(prompts_dir(root), prompt_id)
+    if prompt.kind != "fragment":
+        raise UsageError(f"{prompt.ref} is a whole prompt, not a fragment")
+    return render(prompt, values, strict=False)

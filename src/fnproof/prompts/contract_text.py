@@ -8,10 +8,12 @@ whose set is closed by conformance/schemas/contract.schema.json.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
-from fnproof.core.contract import Contract, Outcome
+from fnproof.core.contract import Contract, ExpectedAnswer
 from fnproof.core.paths import data_root
 
 EXAMPLE_PII = "person@example.com"
@@ -36,7 +38,7 @@ def code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def outcome_text(outcome: Outcome) -> str:
+def outcome_text(outcome: ExpectedAnswer) -> str:
     return f"{outcome.status} {code(outcome.code)}" if outcome.code else f"{outcome.status} (any code)"
 
 
@@ -58,7 +60,7 @@ def source_name(contract: Contract) -> str:
         return contract.source
 
 
-def situations(contract: Contract, only: Iterable[str] | None) -> list[tuple[str, tuple[Outcome, ...]]]:
+def situations(contract: Contract, only: Iterable[str] | None) -> list[tuple[str, tuple[ExpectedAnswer, ...]]]:
     wanted = list(only) if only is not None else None
     return [(name, outcomes) for name, outcomes in contract.situations.items()
             if wanted is None or name in wanted]
@@ -133,7 +135,8 @@ def examples(contract: Contract, only: Iterable[str] | None) -> str:
     if contract.unknown_paths:
         lines.append("- Other paths: " + ", ".join(code(p) for p in contract.unknown_paths) + ".")
     if contract.other_methods:
-        lines.append(f"- Other methods on {code(contract.path)}: " + ", ".join(code(m) for m in contract.other_methods) + ".")
+        lines.append(f"- Other methods on {code(contract.path)}: "
+                     + ", ".join(code(m) for m in contract.other_methods) + ".")
     return "\n".join(lines)
 
 
@@ -170,7 +173,15 @@ def fields(contract: Contract, only: Iterable[str] | None) -> dict[str, Callable
         "examples": lambda: examples(contract, only),
         "env": lambda: env(contract),
     }
-    for name, outcomes in contract.situations.items():  # contract.code.key_reused, contract.status.key_reused
-        values[f"code.{name}"] = (lambda o=outcomes: next((x.code for x in o if x.code), ""))
-        values[f"status.{name}"] = (lambda o=outcomes: " or ".join(str(x.status) for x in o))
+    for name, answers in contract.situations.items():  # contract.code.key_reused, contract.status.key_reused
+        values[f"code.{name}"] = partial(_first_code, answers)
+        values[f"status.{name}"] = partial(_statuses, answers)
     return values
+
+
+def _first_code(answers: tuple[ExpectedAnswer, ...]) -> str:
+    return next((a.code for a in answers if a.code), "")
+
+
+def _statuses(answers: tuple[ExpectedAnswer, ...]) -> str:
+    return " or ".join(str(a.status) for a in answers)

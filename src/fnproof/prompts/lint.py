@@ -50,12 +50,13 @@ def _count(tokens: list[dict], kind: str) -> int:
     return sum((t.get("type") == kind) + _count(t.get("children") or [], kind) for t in tokens)
 
 
-def markdown_problems(text: str) -> list[str]:
-    """Problems in one rendering, with its own line numbers."""
+def markdown_problems(text: str, *, titled: bool = True) -> list[str]:
+    """Problems in one rendering, with its own line numbers (`titled`: a whole prompt opens with '# ')."""
     problems = []
     tokens = _MARKDOWN(text)
+    assert isinstance(tokens, list)  # renderer=None: the token list, not HTML
     blocks = [t for t in tokens if t["type"] != "blank_line"]
-    if not blocks or blocks[0]["type"] != "heading" or blocks[0]["attrs"]["level"] != 1:
+    if titled and (not blocks or blocks[0]["type"] != "heading" or blocks[0]["attrs"]["level"] != 1):
         problems.append("does not open with a '# ' title")
     fence: tuple[str, int, int] | None = None  # (character, length, line)
     table_rules = 0
@@ -63,7 +64,8 @@ def markdown_problems(text: str) -> list[str]:
         match = _FENCE.match(line)
         if fence is None and match:
             fence = (match[1][0], len(match[1]), number)
-        elif fence is not None and match and match[1][0] == fence[0] and len(match[1]) >= fence[1] and not match[2].strip():
+        elif (fence is not None and match and match[1][0] == fence[0] and len(match[1]) >= fence[1]
+              and not match[2].strip()):
             fence = None
         elif fence is None and _TABLE_RULE.match(line):
             table_rules += 1
@@ -95,14 +97,15 @@ def lint_prompt(prompt: Prompt) -> tuple[list[str], int]:
                         f" variable's values {list(runtime.values)}")
     profiles = {spec.id: spec.profile for spec in all_checks()}
     for index, check_id in enumerate(prompt.checks):
-        if PROFILES.index(profiles[check_id]) > PROFILES.index(prompt.profile):
+        if prompt.profile and PROFILES.index(profiles[check_id]) > PROFILES.index(prompt.profile):
             problems.append(f"{prompt.line_of('checks', index)}: {check_id} is a {profiles[check_id]} check, above this"
                             f" prompt's profile {prompt.profile}")
     names = {name for name, _ in prompt.template.placeholders()}
     for declared, placeholder, key in ((prompt.checks, "checks.list", "checks"), (prompt.rules, "rules.list", "rules"),
                                        (prompt.arguments, "arguments", "arguments")):
         if declared and placeholder not in names:
-            problems.append(f"{prompt.line_of(key)}: {key} are declared but the body never renders {{{{ {placeholder} }}}}")
+            problems.append(f"{prompt.line_of(key)}: {key} are declared"
+                            f" but the body never renders {{{{ {placeholder} }}}}")
     raw = prompt.path.read_text(encoding="utf-8")
     for number, line in enumerate(raw.splitlines(), start=1):
         if _SUBSTITUTED.search(line):
@@ -115,7 +118,7 @@ def lint_prompt(prompt: Prompt) -> tuple[list[str], int]:
         count += 1
         text = render(prompt, variables, mode=mode)
         label = ", ".join(f"{k}={v}" for k, v in variables.items()) or "defaults"
-        for problem in markdown_problems(text):
+        for problem in markdown_problems(text, titled=prompt.kind == "prompt"):
             problems.append(f"{prompt.path}: rendered ({label}, {mode}): {problem}")
         for number, what in secrets_in(text):
             problems.append(f"{prompt.path}: rendered ({label}, {mode}) line {number}: looks like {what}")

@@ -13,21 +13,23 @@ Any other `{{` or `{%` is an error at its line, so a typo never reaches a pasted
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Union
+from typing import Literal
 
 from fnproof.core.errors import UsageError
 
 _BLOCK = re.compile(r"^[ \t]*\{%-?\s*(?P<tag>if|elif|else|endif)\b(?P<rest>.*?)-?%\}[ \t]*$")
 _EXPR = re.compile(r"\{\{\s*(?P<name>[A-Za-z_][\w.]*)\s*\}\}")
 _COND = re.compile(r"^var\.(?P<var>[A-Za-z_]\w*)\s*(?P<op>==|!=|\bin\b)\s*(?P<values>.+)$")
+_OPS: dict[str, Literal["==", "!=", "in"]] = {"==": "==", "!=": "!=", "in": "in"}  # what _COND admits
 _VALUE = re.compile(r"^[\"']?(?P<v>[A-Za-z0-9._-]+)[\"']?$")
 
 
 @dataclass(frozen=True, slots=True)
 class Condition:
     var: str
-    op: str  # "==", "!=", "in"
+    op: Literal["==", "!=", "in"]
     values: tuple[str, ...]
     line: int
 
@@ -45,7 +47,7 @@ class Text:
 @dataclass(slots=True)
 class Branch:
     condition: Condition | None  # None: the else branch
-    body: list["Node"] = field(default_factory=list)
+    body: list[Node] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -54,7 +56,7 @@ class IfBlock:
     branches: list[Branch] = field(default_factory=list)
 
 
-Node = Union[Text, IfBlock]
+Node = Text | IfBlock
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +125,7 @@ def _condition(rest: str, line: int, where: Callable[[int], str]) -> Condition:
         if not value:
             raise UsageError(f"condition value {raw!r}: use letters, digits, '.', '_' or '-'", where=where(line))
         values.append(value["v"])
-    return Condition(match["var"], match["op"], tuple(values), line)
+    return Condition(match["var"], _OPS[match["op"]], tuple(values), line)
 
 
 def parse(text: str, *, source: str, first_line: int = 1) -> Template:

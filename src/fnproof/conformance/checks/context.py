@@ -7,13 +7,12 @@ from __future__ import annotations
 import json
 import secrets
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 from fnproof.conformance.checks.registry import CheckFailed, CheckSkipped
-from fnproof.core.contract import Contract, Outcome, resolve_pointer
 from fnproof.conformance.http import Canaries, LogLine, Request, Response, Shape
 from fnproof.conformance.runtimes.base import Environment, Runtime
+from fnproof.core.contract import Contract, ExpectedAnswer, resolve_pointer
 
 JSON_TYPES = ("application/json", "application/problem+json")
 _DEFAULT = object()
@@ -73,7 +72,7 @@ class CheckContext:
         return response
 
     # assertions ----------------------------------------------------------------------
-    def situation(self, name: str) -> tuple[Outcome, ...]:
+    def situation(self, name: str) -> tuple[ExpectedAnswer, ...]:
         outcomes = self.contract.situation(name)
         if outcomes is None:
             raise CheckSkipped(f"the contract ({self.contract.source}) declares no '{name}' situation")
@@ -86,8 +85,8 @@ class CheckContext:
         """No thrown error, crash, timeout or 5xx; a JSON body with a JSON content type."""
         if response.outcome != "ok":
             brief = (response.error or "").splitlines()[0][:90] if response.error else ""
-            raise CheckFailed(f"the invocation failed ({response.outcome}: {brief})", request=request, response=response,
-                              expected="a response, not a failed invocation")
+            raise CheckFailed(f"the invocation failed ({response.outcome}: {brief})", request=request,
+                              response=response, expected="a response, not a failed invocation")
         if response.status >= 500:
             raise CheckFailed("server error", request=request, response=response, expected="no 5xx for any input")
         ctype = response.headers.get("content-type", "")
@@ -115,7 +114,7 @@ class CheckContext:
         fixed fields, echoed fields. Returns the id."""
         c = self.contract
         self.expect_healthy(request, response)
-        statuses = {False: c.accepted_status, True: c.replay_status}.get(replay, c.accepted_status + c.replay_status)
+        statuses = {False: c.accepted_status, True: c.replay_status, None: c.accepted_status + c.replay_status}[replay]
         if response.status not in statuses:
             raise CheckFailed("not accepted", request=request, response=response,
                               expected=f"status {' or '.join(map(str, sorted(set(statuses))))} with the order")

@@ -7,6 +7,7 @@ import json
 from fnproof.conformance.checks.context import CheckContext
 from fnproof.conformance.checks.registry import CheckFailed, check
 from fnproof.conformance.runtimes.base import Environment
+from fnproof.core import defaults
 
 
 def _traffic(ctx: CheckContext, env: Environment) -> None:
@@ -44,7 +45,7 @@ def no_secrets_in_logs(ctx: CheckContext) -> None:
     """The secret, a wrong secret sent in its header, and personal data never reach the logs
     (including the platform's report of an uncaught error, whose message the handler chose)."""
     _traffic(ctx, ctx.environment())
-    planted = {"the WEBHOOK_SECRET value": ctx.canaries.secret,
+    planted = {f"the {ctx.contract.auth_env or defaults.SECRET_ENV} value": ctx.canaries.secret,
                "the secret header's (wrong) value": ctx.canaries.wrong_secret,
                "personal data from the body (" + ", ".join(ctx.contract.personal_data) + ")": ctx.canaries.pii}
     for line in ctx.logs():

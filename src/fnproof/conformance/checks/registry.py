@@ -6,12 +6,12 @@ A check is a short function of a CheckContext that raises CheckFailed; it never 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
-from fnproof.core.errors import UsageError
 from fnproof.conformance.http import Request, Response
 from fnproof.conformance.runtimes.base import CAPABILITIES
+from fnproof.core.errors import UsageError
 
 PROFILES = ("seed", "standard", "production")
 
@@ -65,14 +65,16 @@ class CheckSpec:
 _REGISTRY: dict[str, CheckSpec] = {}
 
 
-def check(check_id: str, *, profile: str, needs: Iterable[str] = ()) -> Callable[[Callable[..., None]], Callable[..., None]]:
+def check(check_id: str, *, profile: str,
+          needs: Iterable[str] = ()) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Register a check; a wrong profile or capability is refused here, not in the middle of a run."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r} for check {check_id!r}")
     needs = frozenset(needs)
     unknown = sorted(needs - set(CAPABILITIES))
     if unknown:
-        raise ValueError(f"check {check_id!r} needs unknown capability {unknown[0]!r}; known: {', '.join(CAPABILITIES)}")
+        raise ValueError(f"check {check_id!r} needs unknown capability {unknown[0]!r};"
+                         f" known: {', '.join(CAPABILITIES)}")
 
     def register(func: Callable[..., None]) -> Callable[..., None]:
         if check_id in _REGISTRY:
@@ -85,9 +87,13 @@ def check(check_id: str, *, profile: str, needs: Iterable[str] = ()) -> Callable
 
 
 def all_checks() -> list[CheckSpec]:
-    import fnproof.conformance.checks  # noqa: F401  (registers the built-in catalogue)
+    """The catalogue in order: the built-in families as `checks.FAMILIES` lists them, then any
+    other registered check in registration order."""
+    from fnproof.conformance.checks import FAMILIES  # registers the built-in catalogue
 
-    return list(_REGISTRY.values())
+    rank = {family.__name__: index for index, family in enumerate(FAMILIES)}
+    registered = list(_REGISTRY.values())
+    return sorted(registered, key=lambda spec: (rank.get(spec.func.__module__, len(rank)), registered.index(spec)))
 
 
 def in_profile(spec: CheckSpec, profile: str) -> bool:

@@ -8,9 +8,10 @@ that needs one a runtime lacks is skipped with the runtime's reason.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, ClassVar, Sequence
+from typing import TYPE_CHECKING, ClassVar
 
 from fnproof.conformance.http import Canaries, LogLine, Request, Response
 from fnproof.core import defaults
@@ -50,7 +51,7 @@ class Environment(ABC):
     def init_logs(self) -> tuple[LogLine, ...]:
         return ()
 
-    def __enter__(self) -> "Environment":
+    def __enter__(self) -> Environment:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -113,10 +114,10 @@ class RuntimeSpec:
 
     name: str
     summary: str
-    build: Callable[[Target, "Contract", Canaries, RunOptions], Runtime]
+    build: Callable[[Target, Contract, Canaries, RunOptions], Runtime]
     recognise: Callable[[Path], str | None] = lambda path: None
     folder_entries: tuple[str, ...] = ()  # files that make a folder this runtime's target
-    find_handler: Callable[[Path, Sequence[Path]], "Found | None"] | None = None
+    find_handler: Callable[[Path, Sequence[Path]], Found | None] | None = None
     looked_for: str = ""  # what find_handler looks for, for the message when nothing is found
     setup: Callable[[], str] | None = None
     default_target: str | None = None

@@ -13,7 +13,7 @@ import itertools
 from urllib.parse import urlsplit
 
 from fnproof.conformance.http import Canaries, Request, Response
-from fnproof.conformance.runtimes.base import Environment, Runtime, RunOptions, RuntimeSpec, Target
+from fnproof.conformance.runtimes.base import Environment, RunOptions, Runtime, RuntimeSpec, Target
 from fnproof.core.contract import Contract
 from fnproof.core.errors import UsageError
 

@@ -26,15 +26,16 @@ import tempfile
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Literal
 
 from fnproof.conformance.http import LogLine
 from fnproof.conformance.runtimes.base import Environment
 
 LOG_CAP_BYTES = 1 << 20  # per stream per invocation; the rest is counted, not kept
-_LIVE: "weakref.WeakSet[ProcessEnvironment]" = weakref.WeakSet()
+_LIVE: weakref.WeakSet[ProcessEnvironment] = weakref.WeakSet()
 _IDS = itertools.count(1)
 
 
@@ -56,17 +57,22 @@ class DriverSpec:
 
 @dataclass(frozen=True, slots=True)
 class RawResult:
-    outcome: str  # ok | error | crash | timeout
+    outcome: Literal["ok", "error", "crash", "timeout"]
     result: Any = None
     error: str | None = None
     logs: tuple[LogLine, ...] = ()
     ended_environment: bool = False
 
 
-class InitError(Exception):
-    """The handler could not be loaded; `kind` is syntax | export | module | throw | crash."""
+# syntax, export, module: the handler cannot be loaded as given (a usage error); throw,
+# migration, crash: it loads but fails in init (the handler's own failure, every check reports it).
+InitKind = Literal["syntax", "export", "module", "throw", "migration", "crash"]
 
-    def __init__(self, kind: str, message: str, logs: tuple[LogLine, ...] = (), where: str | None = None) -> None:
+
+class InitError(Exception):
+    """The handler could not be loaded or failed in init; `kind` says which (InitKind)."""
+
+    def __init__(self, kind: InitKind, message: str, logs: tuple[LogLine, ...] = (), where: str | None = None) -> None:
         super().__init__(message)
         self.kind = kind
         self.logs = logs
@@ -200,7 +206,7 @@ class ProcessEnvironment:
             self._kill()
         _LIVE.discard(self)
 
-    def __enter__(self) -> "ProcessEnvironment":
+    def __enter__(self) -> ProcessEnvironment:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -237,7 +243,7 @@ class ProcessEnvironment:
             if why == "crash":
                 return RawResult("crash", error=f"process exited ({_exit_text(code)}){_tail(logs)}",
                                  logs=logs, ended_environment=True)
-            return RawResult(why if why == "timeout" else "crash", error=_LIMIT_TEXT[why].format(
+            return RawResult("timeout" if why == "timeout" else "crash", error=_LIMIT_TEXT[why].format(
                 s=timeout_s, mb=self._memory_mb), logs=logs, ended_environment=True)
 
     # internals -----------------------------------------------------------------------
@@ -358,5 +364,5 @@ def _exit_text(code: int | None) -> str:
 
 
 def _tail(logs: tuple[LogLine, ...]) -> str:
-    errors = [l.text for l in logs if l.stream == "stderr"][-3:]
+    errors = [line.text for line in logs if line.stream == "stderr"][-3:]
     return (": " + " | ".join(errors))[:400] if errors else ""

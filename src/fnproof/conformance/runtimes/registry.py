@@ -14,7 +14,7 @@ from pathlib import Path
 from fnproof.conformance.http import Canaries
 from fnproof.conformance.runtimes.aws_lambda.node import SPEC as LAMBDA_NODE
 from fnproof.conformance.runtimes.aws_lambda.python import SPEC as LAMBDA_PYTHON
-from fnproof.conformance.runtimes.base import Runtime, RunOptions, RuntimeSpec, Target
+from fnproof.conformance.runtimes.base import RunOptions, Runtime, RuntimeSpec, Target
 from fnproof.conformance.runtimes.http_url import SPEC as HTTP_URL
 from fnproof.conformance.runtimes.workers.runtime import SPEC as WORKERS
 from fnproof.core.contract import Contract

@@ -10,8 +10,8 @@ import fcntl
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 
 def build_once(target: Path, stamp: str, announce: str, build: Callable[[Path], None]) -> Path:

@@ -37,7 +37,7 @@ class LocalDynamoDB:
         self._error: str | None = None
         self.planned: DynamoEndpoint | None = None
 
-    def start(self) -> "LocalDynamoDB":
+    def start(self) -> LocalDynamoDB:
         """Start the server; `planned` is known at once so environments can boot meanwhile."""
         with socket.socket() as probe:  # choose the port now; the server binds it a moment later
             probe.bind(("127.0.0.1", 0))
@@ -45,7 +45,8 @@ class LocalDynamoDB:
         self.planned = DynamoEndpoint(url=f"http://127.0.0.1:{port}", table=self.table)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "fnproof.conformance.services.dynamodb_server", self.table, self.partition_key, str(port)],
+            [sys.executable, "-m", "fnproof.conformance.services.dynamodb_server", self.table, self.partition_key,
+             str(port)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
             start_new_session=True,
         )
@@ -84,7 +85,7 @@ class LocalDynamoDB:
             if stream:
                 stream.close()
 
-    def __enter__(self) -> "LocalDynamoDB":
+    def __enter__(self) -> LocalDynamoDB:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -44,7 +44,9 @@ def main() -> None:
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
-    port = server._server.server_port  # moto keeps the bound port here only
+    bound = server._server  # moto keeps the bound server here only
+    assert bound is not None, "moto's server did not bind"
+    port = bound.server_port
     import boto3
 
     client = boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",

@@ -13,10 +13,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from fnproof.conformance.services.cache_build import build_once
 from fnproof.core import defaults
 from fnproof.core.errors import SetupError
 from fnproof.core.paths import cache_dir
-from fnproof.conformance.services.cache_build import build_once
 
 
 def node_binary() -> str:

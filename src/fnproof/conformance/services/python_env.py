@@ -12,14 +12,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from fnproof.conformance.services.cache_build import build_once
 from fnproof.core.errors import SetupError
 from fnproof.core.paths import cache_dir
-from fnproof.conformance.services.cache_build import build_once
 
 
 def _minor_version(python: str) -> str:
     if python == sys.executable:  # the common case: no subprocess on every run
-        return "%d.%d" % sys.version_info[:2]
+        return f"{sys.version_info.major}.{sys.version_info.minor}"
     version = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
                              capture_output=True, text=True)
     if version.returncode != 0:

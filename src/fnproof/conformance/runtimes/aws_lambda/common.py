@@ -6,23 +6,21 @@ Only the variables of CONTRACT.md §2 reach a handler; the caller's environment 
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from fnproof.conformance.http import Canaries
+from fnproof.conformance.http import Canaries, LogLine, Request, Response
+from fnproof.conformance.runtimes.aws_lambda.events import build_event, result_to_response
+from fnproof.conformance.runtimes.base import Environment, RunOptions, Runtime, Target
+from fnproof.conformance.runtimes.process_env import DriverSpec, InitError, ProcessBackedEnvironment, ProcessEnvironment
+from fnproof.conformance.services.dynamodb import REGION, LocalDynamoDB
 from fnproof.core import defaults
 from fnproof.core.contract import Contract
 from fnproof.core.errors import UsageError
-from fnproof.conformance.runtimes.aws_lambda.events import build_event, result_to_response
-from fnproof.conformance.http import LogLine, Request, Response
-from fnproof.conformance.runtimes.base import Environment, Runtime, RunOptions, Target
-from fnproof.conformance.runtimes.process_env import DriverSpec, InitError, ProcessBackedEnvironment, ProcessEnvironment
-from fnproof.conformance.services.dynamodb import REGION, LocalDynamoDB
-
 
 
 class LambdaEnvironment(ProcessBackedEnvironment):
@@ -39,7 +37,7 @@ class LambdaEnvironment(ProcessBackedEnvironment):
             response = result_to_response(raw.result, request.shape)
         else:
             response = Response(status=502, headers={"content-type": "application/json"},
-                                body=b'{"message":"Internal Server Error"}', outcome=raw.outcome,  # type: ignore[arg-type]
+                                body=b'{"message":"Internal Server Error"}', outcome=raw.outcome,
                                 error=raw.error)
         logs = raw.logs
         if raw.outcome == "error":  # Lambda logs an uncaught error's type and message itself
@@ -129,11 +127,12 @@ class LambdaRuntime(Runtime):
         shutil.rmtree(self._run_dir, ignore_errors=True)
 
 
-def builder(cls: type[LambdaRuntime], default_export: str):  # -> the `build` of a RuntimeSpec
-    """Construct a Lambda runtime from a target, wiring the contract's names and the run's secret."""
+def builder(cls: type[LambdaRuntime],
+            default_export: str) -> Callable[[Target, Contract, Canaries, RunOptions], Runtime]:
+    """The `build` of a Lambda RuntimeSpec: wire the contract's names and the run's secret."""
 
     def build(target: Target, contract: Contract, canaries: Canaries, options: RunOptions) -> Runtime:
-        extra = {"python": options.python} if options.python else {}
+        extra: dict[str, Any] = {"python": options.python} if options.python else {}
         return cls(target.path, target.export or default_export, secret=canaries.secret,
                    table_env=contract.table_env, partition_key=contract.partition_key,
                    secret_env=contract.auth_env or defaults.SECRET_ENV, timeout_s=options.timeout_s,

@@ -12,18 +12,18 @@ import copy
 import json
 import time
 import uuid
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
-from fnproof.core.datafile import load_json
 from fnproof.conformance.http import Request, Response
+from fnproof.core.datafile import load_json
 from fnproof.core.paths import data_path
 
 FIXTURES = {"v2": "http-api-v2.json", "base64": "http-api-v2-base64.json",
             "function-url": "function-url.json", "v1": "rest-v1.json"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def fixture(shape: str) -> dict[str, Any]:
     return load_json(data_path("conformance", "fixtures", FIXTURES[shape]), "event.schema.json")
 
@@ -36,9 +36,9 @@ def build_event(request: Request) -> dict[str, Any]:
     request_id = str(uuid.uuid4())
     path, _, query = request.path.partition("?")
     if request.shape == "v1":
-        headers = {k: v for k, v in request.headers}
-        event.update(path=path, resource=path, httpMethod=request.method, headers=headers,
-                     multiValueHeaders={k: [v] for k, v in headers.items()}, body=text, isBase64Encoded=False)
+        as_sent = dict(request.headers)  # payload 1.0 keeps the client's case
+        event.update(path=path, resource=path, httpMethod=request.method, headers=as_sent,
+                     multiValueHeaders={k: [v] for k, v in as_sent.items()}, body=text, isBase64Encoded=False)
         ctx = event["requestContext"]
         ctx.update(httpMethod=request.method, requestId=request_id, path="/prod" + path,
                    resourcePath=path, requestTimeEpoch=int(time.time() * 1000))
@@ -68,8 +68,8 @@ def result_to_response(result: Any, shape: str) -> Response:
     if not (isinstance(result, dict) and "statusCode" in result):
         if shape == "v1":
             return _malformed("REST API (1.0) needs an object with statusCode")
-        body = result if isinstance(result, str) else json.dumps(result)
-        return Response(status=200, headers={"content-type": "application/json"}, body=body.encode())
+        inferred = result if isinstance(result, str) else json.dumps(result)
+        return Response(status=200, headers={"content-type": "application/json"}, body=inferred.encode())
     status = result.get("statusCode")
     if isinstance(status, str) and status.isdigit():
         status = int(status)
@@ -80,9 +80,8 @@ def result_to_response(result: Any, shape: str) -> Response:
         if not isinstance(source, dict):
             return _malformed("headers must be an object")
         for name, value in source.items():
-            value = ",".join(map(str, value)) if isinstance(value, list) else str(value)
-            headers[str(name).lower()] = value
-    body = result.get("body")
+            headers[str(name).lower()] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+    body: Any = result.get("body")
     if body is None:
         raw = b""
     elif isinstance(body, str):

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
-
-from typing import Sequence
 
 from fnproof.conformance.runtimes import discovery
 from fnproof.conformance.runtimes.aws_lambda.common import LambdaRuntime, builder
@@ -60,8 +59,10 @@ def _find_handler(root: Path, files: Sequence[Path]) -> discovery.Found | None:
         return found
     main = _package_main(root)
     if main is not None:
-        return discovery.Found(main, f"{main.relative_to(root).as_posix()} is package.json's main (no file exports handler)")
-    return discovery.pick(root, [p for p in code if p.stem in ("index", "handler")], "by its name (no file exports handler)")
+        return discovery.Found(main, f"{main.relative_to(root).as_posix()} is package.json's main"
+                                     " (no file exports handler)")
+    return discovery.pick(root, [p for p in code if p.stem in ("index", "handler")],
+                          "by its name (no file exports handler)")
 
 
 def _package_main(root: Path) -> Path | None:

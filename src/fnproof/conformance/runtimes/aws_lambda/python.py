@@ -6,16 +6,15 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-
-from typing import Sequence
 
 from fnproof.conformance.runtimes import discovery
 from fnproof.conformance.runtimes.aws_lambda.common import LambdaRuntime, builder
 from fnproof.conformance.runtimes.base import RuntimeSpec
+from fnproof.conformance.services.python_env import ensure_lambda_python
 from fnproof.core import defaults
 from fnproof.core.errors import SetupError
-from fnproof.conformance.services.python_env import ensure_lambda_python
 
 HERE = Path(__file__).resolve().parent
 DRIVER = HERE / "python_driver.py"

@@ -8,6 +8,7 @@ importable as in the Lambda Python runtime.
 
 import decimal
 import importlib.util
+import io
 import json
 import logging
 import os
@@ -18,7 +19,8 @@ import uuid
 
 handler_file, wanted, reply_fd, sentinel = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 reply_stream = os.fdopen(reply_fd, "w", buffering=1, encoding="utf-8")
-sys.stdout.reconfigure(line_buffering=True)
+if isinstance(sys.stdout, io.TextIOWrapper):
+    sys.stdout.reconfigure(line_buffering=True)
 
 
 def reply(message):
@@ -49,6 +51,8 @@ root.setLevel(logging.WARNING)
 sys.path.insert(0, os.path.dirname(handler_file))
 try:
     spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(handler_file))[0], handler_file)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {handler_file} as a module")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)

@@ -47,17 +47,15 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-
-from typing import Sequence
 
 from fnproof.conformance.http import Canaries, LogLine, Request, Response
 from fnproof.conformance.runtimes import discovery
-from fnproof.conformance.runtimes.base import Environment, Runtime, RunOptions, RuntimeSpec, Target
+from fnproof.conformance.runtimes.base import Environment, RunOptions, Runtime, RuntimeSpec, Target
 from fnproof.conformance.runtimes.js_exports import NODE_SUFFIXES, has_default_export, looks_like_worker
 from fnproof.conformance.runtimes.process_env import DriverSpec, InitError, ProcessBackedEnvironment, ProcessEnvironment
-from fnproof.conformance.runtimes.workers.config import (CONFIG_NAMES, WorkerConfig, compatibility_problem,
-                                                         load_worker)
+from fnproof.conformance.runtimes.workers.config import CONFIG_NAMES, WorkerConfig, compatibility_problem, load_worker
 from fnproof.conformance.services.node_packages import ensure_installed, node_binary, node_dir_on_path
 from fnproof.core import defaults
 from fnproof.core.contract import Contract
@@ -79,7 +77,7 @@ def workerd_compatibility_date(packages: Path) -> str:
 
 
 class WorkersEnvironment(ProcessBackedEnvironment):
-    def __init__(self, process: ProcessEnvironment, timeout_s: float, host: "StateHost | None") -> None:
+    def __init__(self, process: ProcessEnvironment, timeout_s: float, host: StateHost | None) -> None:
         super().__init__(process, timeout_s)
         self._host = host
 
@@ -91,7 +89,7 @@ class WorkersEnvironment(ProcessBackedEnvironment):
         logs = raw.logs + (self._host.lines_since(since_ms) if self._host and self._host.has_objects else ())
         if raw.outcome != "ok":
             return Response(status=502, headers={"content-type": "text/plain"}, body=b"worker failed",
-                            outcome=raw.outcome, error=raw.error, logs=logs,  # type: ignore[arg-type]
+                            outcome=raw.outcome, error=raw.error, logs=logs,
                             environment=self.id, replaced_environment=raw.ended_environment)
         result = raw.result
         headers: dict[str, str] = {}
@@ -104,7 +102,7 @@ class WorkersEnvironment(ProcessBackedEnvironment):
 class StateHost:
     """The run's one Miniflare that owns KV, D1 and Durable Objects (see the module docstring)."""
 
-    def __init__(self, runtime: "WorkersRuntime") -> None:
+    def __init__(self, runtime: WorkersRuntime) -> None:
         self.has_objects = bool(runtime.worker.durable_objects)
         self._process = ProcessEnvironment(lambda workdir: runtime.spec(workdir, "host"), label="workers-state-host",
                                            base_dir=runtime.run_dir)
@@ -155,6 +153,7 @@ class WorkersRuntime(Runtime):
 
     def spec(self, workdir: Path, mode: str) -> DriverSpec:
         w = self.worker
+        memory_mb = self.memory_mb if mode == "env" else max(2048, 2 * self.memory_mb)
         options = {
             "mode": mode, "packages": str(self._packages), "shims": str(SHIMS), "main": str(w.main),
             "modulesRoot": str(w.root), "compatibilityDate": self._date,
@@ -167,7 +166,7 @@ class WorkersRuntime(Runtime):
                                for d in w.durable_objects],
             "registry": str(self.run_dir / "registry") if w.stateful else None,
             "persist": str(self.run_dir / "state"),
-            "memoryMb": self.memory_mb if mode == "env" else max(2048, 2 * self.memory_mb),
+            "memoryMb": memory_mb,
         }
         options_file = workdir / "options.json"
         fd = os.open(options_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -178,7 +177,7 @@ class WorkersRuntime(Runtime):
         heap = max(64, self.memory_mb // 4)
         return DriverSpec(argv=(self._node, "--no-warnings", f"--max-old-space-size={heap}", str(DRIVER),
                                 str(options_file)), env=env, init_timeout_s=INIT_TIMEOUT_S,
-                          memory_mb=options["memoryMb"])
+                          memory_mb=memory_mb)
 
     def environment(self) -> Environment:
         process = ProcessEnvironment(lambda workdir: self.spec(workdir, "env"), label=self.name, base_dir=self.run_dir)
@@ -187,7 +186,8 @@ class WorkersRuntime(Runtime):
     def probe(self) -> None:
         text = self.worker.main.read_text(encoding="utf-8", errors="replace")
         if not has_default_export(text):
-            raise UsageError("no default export; a module Worker exports default { fetch }", where=str(self.worker.main))
+            raise UsageError("no default export; a module Worker exports default { fetch }",
+                             where=str(self.worker.main))
         process = ProcessEnvironment(lambda workdir: self.spec(workdir, "env"), label=f"{self.name}-probe",
                                      base_dir=self.run_dir)
         try:
@@ -226,7 +226,8 @@ def _find_handler(root: Path, files: Sequence[Path]) -> discovery.Found | None:
         folder = best.parent
         return discovery.Found(folder, f"{(folder.relative_to(root).as_posix() or '.')}/ has {best.name}")
     code = [p for p in discovery.not_tests(root, files) if p.suffix in NODE_SUFFIXES + (".ts",)]
-    return discovery.pick(root, [p for p in code if looks_like_worker(discovery.read(p))], "has a default export with fetch")
+    return discovery.pick(root, [p for p in code if looks_like_worker(discovery.read(p))],
+                          "has a default export with fetch")
 
 
 def _build(target: Target, contract: Contract, canaries: Canaries, options: RunOptions) -> Runtime:
