@@ -63,7 +63,7 @@ def test_a_live_url_passes_what_http_can_prove_and_skips_the_rest(live_url, monk
     outcomes = {r.id: r.outcome for r in report.results}
     skipped = {r.id for r in report.results if r.outcome == "skipped"}
     assert skipped == {"rest-v1-event", "base64-body", "json-logs", "no-secrets-in-logs", "survives-bad-input",
-                       "replay-after-cold-start", "concurrent-duplicates"}
+                       "replay-after-cold-start", "concurrent-duplicates", "store-unavailable"}
     assert all(r.message.startswith("a live URL:") for r in report.results if r.outcome == "skipped")
     assert {k for k, v in outcomes.items() if v not in ("passed", "skipped")} == set()
     assert report.runtime == "http"

@@ -1,5 +1,5 @@
-"""The check catalogue: stable ids, nesting profiles, one registration per id, and docs that
-say what the registry holds."""
+"""The check catalogue: stable ids, nesting profiles, one registration per id and kind, and
+docs that say what the registry holds."""
 
 from __future__ import annotations
 
@@ -9,43 +9,68 @@ import pytest
 
 from conftest import ROOT
 from fnproof.conformance.checks.registry import PROFILES, all_checks, check, select
+from fnproof.core.contract import KINDS
 from fnproof.core.errors import UsageError
 
 
-def contract_catalogue() -> list[str]:
-    """The ids of CONTRACT.md §3, the specification beside the repository."""
+def contract_section(title: str, end: str) -> str:
     spec = ROOT.parent / "shared" / "CONTRACT.md"
     if not spec.exists():
         pytest.skip("CONTRACT.md not beside the repo")
-    section = spec.read_text().split("## 3. Checks")[1].split("## 4.")[0]
+    return spec.read_text().split(title)[1].split(end)[0]
+
+
+def ids_in(section: str) -> list[str]:
     return re.findall(r"^\| `([a-z0-9-]+)` \|", section, flags=re.M)
 
 
-def readme_profiles() -> dict[str, list[str]]:
-    """The README's profile table: each profile's own checks, in order (written by hand)."""
+def readme_profiles() -> dict[str, dict[str, list[str]]]:
+    """The README's profile tables, one per kind: each profile's own checks, in order (written by hand)."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    table = text.split("| profile | checks |", 1)[1].split("\n\n", 1)[0]
-    rows = re.findall(r"^\| (\w+) \| (.+) \|$", table, flags=re.M)
-    return {profile: re.findall(r"`([a-z0-9-]+)`", cell) for profile, cell in rows}
+    section = text.split("### Profiles and checks", 1)[1].split("\n### ", 1)[0]
+    tables = {}
+    for kind, table in re.findall(r"Kind `([a-z-]+)`[^\n]*\n\n\| profile \| checks \|\n\|---\|---\|\n((?:\|.*\|\n)+)",
+                                  section):
+        rows = re.findall(r"^\| (\w+) \| (.+) \|$", table, flags=re.M)
+        tables[kind] = {profile: re.findall(r"`([a-z0-9-]+)`", cell) for profile, cell in rows}
+    return tables
 
 
-def test_registry_matches_the_specified_catalogue_in_order():
-    assert [spec.id for spec in all_checks()] == contract_catalogue()
+def subsequence(short: list[str], long: list[str]) -> bool:
+    it = iter(long)
+    return all(item in it for item in short)
 
 
-def test_registry_matches_the_readme_in_order():
-    """The fallback where CONTRACT.md is not beside the clone: the README's table, in catalogue order."""
-    documented = readme_profiles()
+def test_the_specified_catalogues_are_in_the_registry_in_order():
+    """CONTRACT.md §3 and §5 (written ahead of the code) are kept, in their order; what the code
+    added beyond them is in the README's tables (the next test)."""
+    http = ids_in(contract_section("## 3. Checks", "## 4."))
+    assert subsequence(http, [spec.id for spec in all_checks("http-idempotent")])
+    section = contract_section("## 5. Kind `webhook`", "## 6.")
+    webhook = ids_in(section)
+    shared = re.findall(r"`([a-z0-9-]+)`", section.split("| shared |", 1)[1].split("\n", 1)[0])
+    assert set(webhook) | set(shared) == {spec.id for spec in all_checks("webhook")} - {"store-unavailable"}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_registry_matches_the_readme_in_order(kind):
+    """The README's table of each kind lists its checks in catalogue order, under their profiles."""
+    documented = readme_profiles()[kind]
     assert list(documented) == list(PROFILES)
-    assert [cid for profile in PROFILES for cid in documented[profile]] == [spec.id for spec in all_checks()]
+    catalogue = all_checks(kind)
     for profile in PROFILES:
-        assert {spec.id for spec in all_checks() if spec.profile == profile} == set(documented[profile])
+        assert documented[profile] == [spec.id for spec in catalogue if spec.profile == profile], profile
 
 
-def test_profiles_nest():
-    seed, standard, production = (select(p) for p in ("seed", "standard", "production"))
+def test_every_kind_has_a_table_in_the_readme():
+    assert sorted(readme_profiles()) == sorted(KINDS)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_profiles_nest(kind):
+    seed, standard, production = (select(p, kind=kind) for p in PROFILES)
     assert set(s.id for s in seed) < set(s.id for s in standard) < set(s.id for s in production)
-    documented = readme_profiles()
+    documented = readme_profiles()[kind]
     sizes = [sum(len(documented[p]) for p in PROFILES[: i + 1]) for i in range(len(PROFILES))]
     assert (len(seed), len(standard), len(production)) == tuple(sizes)
 
@@ -66,6 +91,8 @@ def test_unknown_id_and_profile_are_usage_errors():
         select("seed", ["nope"])
     with pytest.raises(UsageError, match="unknown profile"):
         select("gold")
+    with pytest.raises(UsageError, match=r"'signature-required' \(a check of another kind of contract\)"):
+        select("seed", ["signature-required"], kind="http-idempotent")
 
 
 def test_a_second_registration_of_an_id_is_refused():
@@ -73,7 +100,17 @@ def test_a_second_registration_of_an_id_is_refused():
         check("missing-key-400", profile="seed")(lambda ctx: None)
 
 
-def test_a_check_needing_an_unknown_capability_is_refused_at_registration():
+def test_one_id_may_name_checks_of_different_kinds():
+    """redelivery-after-cold-start means the same for every kind that has it; each kind its own function."""
+    kinds = [spec.kinds for spec in all_checks() if spec.id == "invalid-json-separation"]
+    assert kinds == [frozenset(KINDS)]
+    with pytest.raises(ValueError, match="registered twice"):
+        check("delivery-accepted", profile="seed", kinds=["webhook"])(lambda ctx: None)
+
+
+def test_a_check_needing_an_unknown_capability_or_kind_is_refused_at_registration():
     with pytest.raises(ValueError, match="unknown capability 'enviroments'"):
         check("a-new-check", profile="seed", needs=["enviroments"])(lambda ctx: None)
+    with pytest.raises(ValueError, match="unknown kind 'web-hook'"):
+        check("a-new-check", profile="seed", kinds=["web-hook"])(lambda ctx: None)
     assert "a-new-check" not in {spec.id for spec in all_checks()}

@@ -17,6 +17,7 @@ from fnproof.core.errors import UsageError
 # command name -> (module under fnproof.commands, one-line help)
 COMMANDS = {
     "check": ("check", "run the conformance checks against a handler"),
+    "contract": ("contract", "write a starting contract for your function, or check one"),
     "setup": ("setup", "install the Node packages the runtimes need (otherwise done on first use)"),
     "prompts": ("prompts", "list, show, diff and lint the versioned prompt templates"),
     "checklist": ("checklist", "render a deploy or review checklist, ticked from a JSON report"),

@@ -14,10 +14,13 @@ import time
 import uuid
 
 import boto3
+from botocore.config import Config
 
 TABLE = os.environ.get("IDEMPOTENCY_TABLE")
 SECRET = os.environ.get("WEBHOOK_SECRET")
-dynamodb = boto3.client("dynamodb")  # once per execution environment
+# once per execution environment; bounded waits so an unreachable store answers 503 in time
+dynamodb = boto3.client("dynamodb", config=Config(connect_timeout=1, read_timeout=2,
+                                                  retries={"max_attempts": 2, "mode": "standard"}))
 
 
 def respond(status, body, headers=None):

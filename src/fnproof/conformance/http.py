@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -81,14 +82,18 @@ def _clip(text: str, limit: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Canaries:
-    """Values planted in requests and the environment that must never reach the logs."""
+    """Values planted in requests and the environment that must never reach the logs.
+
+    Random per run and shaped like real values (a hex secret, an email address), so nothing
+    in them tells a handler it is under test, or which check is running.
+    """
 
     secret: str
     wrong_secret: str
     pii: str
 
     @classmethod
-    def fresh(cls, secret: str | None = None) -> Canaries:
-        return cls(secret=secret or f"fnproof-secret-{secrets.token_hex(8)}",
-                   wrong_secret=f"fnproof-wrong-{secrets.token_hex(8)}",
-                   pii=f"pii-{secrets.token_hex(6)}@example.invalid")
+    def fresh(cls, secret: str | None = None, *, make_secret: Callable[[], str] | None = None) -> Canaries:
+        make = make_secret or (lambda: secrets.token_hex(16))
+        return cls(secret=secret or make(), wrong_secret=make(),
+                   pii=f"{secrets.token_hex(5)}.{secrets.token_hex(3)}@example.invalid")

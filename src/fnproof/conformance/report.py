@@ -91,7 +91,7 @@ def headline(result: CheckResult) -> str:
 def to_json(report: RunReport) -> dict:
     return {
         "target": report.target, "runtime": report.runtime, "runtime_reason": report.runtime_reason,
-        "profile": report.profile, "contract": report.contract, "kit_version": __version__,
+        "profile": report.profile, "contract": report.contract, "kind": report.kind, "kit_version": __version__,
         "duration_s": round(report.duration_s, 3),
         "checks": [_check_json(r) for r in report.results],
         "summary": report.summary(),

@@ -19,6 +19,7 @@ from fnproof.conformance.checks.context import CheckContext
 from fnproof.conformance.checks.registry import CheckFailed, CheckSkipped, CheckSpec, Failure, select
 from fnproof.conformance.http import Canaries
 from fnproof.conformance.runtimes.base import RunOptions, Runtime
+from fnproof.conformance.signing import fresh_secret
 from fnproof.core import defaults
 from fnproof.core.contract import Contract, default_contract_path, load_contract
 
@@ -43,6 +44,7 @@ class RunReport:
     runtime_reason: str
     profile: str
     contract: str
+    kind: str = "http-idempotent"
     results: list[CheckResult] = field(default_factory=list)
     duration_s: float = 0.0
 
@@ -115,7 +117,7 @@ class PreparedRun:
 
     def report(self) -> RunReport:
         return RunReport(target=self.target, runtime=self.runtime.name, runtime_reason=self.runtime_reason,
-                         profile=self.profile, contract=str(self.contract.source))
+                         profile=self.profile, contract=str(self.contract.source), kind=self.contract.kind)
 
 
 def prepare_run(target: str, *, runtime: str | None = None, profile: str = defaults.PROFILE,
@@ -126,11 +128,11 @@ def prepare_run(target: str, *, runtime: str | None = None, profile: str = defau
     from fnproof.conformance.runtimes import registry
 
     contract = load_contract(contract_path or default_contract_path())
-    specs = select(profile, only)
+    specs = select(profile, only, contract.kind)
     detected = registry.detect(target, runtime)
     # A live deployment has its own secret: take it from the caller's environment, if there.
     live_secret = os.environ.get(contract.auth_env or "") if registry.spec(detected.runtime).takes_urls else None
-    canaries = Canaries.fresh(secret=live_secret)
+    canaries = Canaries.fresh(secret=live_secret, make_secret=lambda: fresh_secret(contract.signature))
     built = registry.build(detected, contract, canaries, RunOptions(timeout_s, memory_mb, python))
     return PreparedRun(target, profile, contract, specs, canaries, built, detected.reason)
 

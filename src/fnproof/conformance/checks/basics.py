@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fnproof.conformance.checks.context import CheckContext
-from fnproof.conformance.checks.registry import CheckFailed, check
+from fnproof.conformance.checks.registry import BOTH, CheckFailed, check
 
 
 @check("missing-key-400", profile="seed")
 def missing_key(ctx: CheckContext) -> None:
-    """No idempotency header, and an empty one, each give 400 with the key-required code."""
+    """No idempotency key, and an empty one, each give the contract's key-required answer."""
     env = ctx.environment()
     for request in (ctx.request(key=None), ctx.request(key="")):
         ctx.expect(request, ctx.send(env, request), "key_missing")
@@ -16,7 +16,7 @@ def missing_key(ctx: CheckContext) -> None:
 
 @check("accepts-valid-order", profile="seed")
 def accepts_valid_order(ctx: CheckContext) -> None:
-    """A valid order gives 202 with the order body and a JSON content type."""
+    """A valid request gives the accepted status, the created resource and a JSON content type."""
     env = ctx.environment()
     request = ctx.request()
     ctx.expect_accepted(request, ctx.send(env, request))
@@ -32,9 +32,9 @@ def replay_equality(ctx: CheckContext) -> None:
     ctx.expect_replay(first, request, ctx.send(env, request))
 
 
-@check("invalid-json-separation", profile="seed")
+@check("invalid-json-separation", profile="seed", kinds=BOTH)
 def invalid_json_separation(ctx: CheckContext) -> None:
-    """Each malformed body gives 400 invalid_json, never invalid_order, never a 5xx."""
+    """Each malformed body gives the contract's invalid-JSON answer, never the invalid-body one, never a 5xx."""
     env = ctx.environment()
     codes = {}
     for text in ctx.contract.invalid_json_bodies:
@@ -45,29 +45,29 @@ def invalid_json_separation(ctx: CheckContext) -> None:
     empty = ctx.request(body=b"")
     situation = "empty_body" if ctx.contract.situation("empty_body") else "invalid_json"
     ctx.expect(empty, ctx.send(env, empty), situation)
-    if all(outcome.code for outcome in ctx.situation("invalid_json")):
+    if all(outcome.code for outcome in ctx.situation("invalid_json")) or not ctx.contract.invalid_bodies:
         return
-    # No code in the contract: malformed JSON must still be told apart from an invalid order.
+    # No code in the contract: malformed JSON must still be told apart from an invalid body.
     probe = ctx.request(body=ctx.contract.invalid_bodies[0].text.encode())
     other = ctx.code_of(ctx.send(env, probe))
     for text, code in codes.items():
         if code == other:
-            raise CheckFailed(f"malformed body {text!r} and invalid order get the same code {code!r}",
-                              expected="separate codes for malformed JSON and invalid orders")
+            raise CheckFailed(f"malformed body {text!r} and an invalid {ctx.noun} get the same code {code!r}",
+                              expected=f"separate codes for malformed JSON and invalid {ctx.noun} bodies")
 
 
 @check("invalid-order-400", profile="seed")
 def invalid_order(ctx: CheckContext) -> None:
-    """Each well-formed but invalid order gives 400 invalid_order, never a 5xx."""
+    """Each well-formed but invalid body gives the contract's invalid-body answer, never a 5xx."""
     env = ctx.environment()
     for invalid in ctx.contract.invalid_bodies:
         request = ctx.request(body=invalid.text.encode())
         ctx.expect(request, ctx.send(env, request), "invalid_body")
 
 
-@check("unknown-route-404", profile="seed")
+@check("unknown-route-404", profile="seed", kinds=BOTH)
 def unknown_route(ctx: CheckContext) -> None:
-    """Other paths give 404 not_found; other methods on the route 404 or 405."""
+    """Other paths give the contract's not-found answer; other methods on the route not-found or 405."""
     env = ctx.environment()
     c = ctx.contract
     for path in c.unknown_paths:

@@ -6,7 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from fnproof.conformance.checks.context import CheckContext
-from fnproof.conformance.checks.registry import CheckFailed, check
+from fnproof.conformance.checks.registry import BOTH, CheckFailed, check
 from fnproof.conformance.http import Request, Response
 
 ENVIRONMENTS = 8
@@ -69,3 +69,12 @@ def key_reuse(ctx: CheckContext) -> None:
     ctx.expect_accepted(original, ctx.send(env, original))
     reused = ctx.request(key=key, body=ctx.contract.reuse(pii=ctx.canaries.pii))
     ctx.expect(reused, ctx.send(env, reused), "key_reused")
+
+
+@check("store-unavailable", profile="production", needs=["store-outage"], kinds=BOTH)
+def store_unavailable(ctx: CheckContext) -> None:
+    """With its store unreachable, a valid request gets the contract's store-unavailable answer, never a crash."""
+    ctx.situation("store_unavailable")  # skipped when the contract says nothing about it
+    env = ctx.outage_environment()
+    request = ctx.request()
+    ctx.expect(request, ctx.send(env, request), "store_unavailable")

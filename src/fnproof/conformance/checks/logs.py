@@ -5,26 +5,31 @@ from __future__ import annotations
 import json
 
 from fnproof.conformance.checks.context import CheckContext
-from fnproof.conformance.checks.registry import CheckFailed, check
+from fnproof.conformance.checks.registry import BOTH, CheckFailed, check
+from fnproof.conformance.http import Request
 from fnproof.conformance.runtimes.base import Environment
-from fnproof.core import defaults
 
 
 def _traffic(ctx: CheckContext, env: Environment) -> None:
     """A day in the life: accept, replay, and each kind of rejection, in one environment."""
     c = ctx.contract
     valid = ctx.request()
-    requests = [valid, valid, ctx.request(key=None), ctx.request(body=c.invalid_json_bodies[0].encode()),
-                ctx.request(body=c.invalid_bodies[0].text.encode())]
-    if c.auth_header:
+    requests = [valid, valid, ctx.request(body=c.invalid_json_bodies[0].encode())]
+    if c.kind == "http-idempotent":
+        requests.append(ctx.request(key=None))
+    if c.invalid_bodies:
+        requests.append(ctx.request(body=c.invalid_bodies[0].text.encode()))
+    if c.authenticates:
         requests.append(ctx.request(secret=ctx.canaries.wrong_secret))
+    if c.signature:
+        requests.append(ctx.request(flaw="malformed"))
     if c.unknown_paths:
         requests.append(ctx.request(path=c.unknown_paths[0]))
     for request in requests:
         ctx.send(env, request)
 
 
-@check("json-logs", profile="standard", needs=["logs"])
+@check("json-logs", profile="standard", needs=["logs"], kinds=BOTH)
 def json_logs(ctx: CheckContext) -> None:
     """Every line the handler writes to stdout or stderr is a JSON object."""
     _traffic(ctx, ctx.environment())
@@ -40,14 +45,31 @@ def json_logs(ctx: CheckContext) -> None:
                               expected="one JSON object per log line (structured logs)")
 
 
-@check("no-secrets-in-logs", profile="standard", needs=["logs"])
+def _credentials(ctx: CheckContext, requests: list[Request]) -> dict[str, str]:
+    """The values of the signature headers sent: derived from the secret, they are secrets too."""
+    scheme = ctx.contract.signature
+    if scheme is None:
+        return {}
+    found = {}
+    for request in requests:
+        value = request.header(scheme.header)
+        for part in (value or "").replace(",", " ").split():
+            candidate = part.split("=", 1)[-1]
+            if len(candidate) >= 16:  # a signature, not a scheme tag such as v1 or t
+                found[f"a {scheme.header} signature value"] = candidate
+    return found
+
+
+@check("no-secrets-in-logs", profile="standard", needs=["logs"], kinds=BOTH)
 def no_secrets_in_logs(ctx: CheckContext) -> None:
     """The secret, a wrong secret sent in its header, and personal data never reach the logs
     (including the platform's report of an uncaught error, whose message the handler chose)."""
     _traffic(ctx, ctx.environment())
-    planted = {f"the {ctx.contract.auth_env or defaults.SECRET_ENV} value": ctx.canaries.secret,
-               "the secret header's (wrong) value": ctx.canaries.wrong_secret,
-               "personal data from the body (" + ", ".join(ctx.contract.personal_data) + ")": ctx.canaries.pii}
+    c = ctx.contract
+    planted = {f"the {c.secret_env} value": ctx.canaries.secret,
+               "a wrong secret the caller sent": ctx.canaries.wrong_secret,
+               "personal data from the body (" + ", ".join(c.personal_data) + ")": ctx.canaries.pii}
+    planted.update(_credentials(ctx, [request for request, _ in ctx.exchanges]))
     for line in ctx.logs():
         for what, value in planted.items():
             if value in line.text:
@@ -55,9 +77,9 @@ def no_secrets_in_logs(ctx: CheckContext) -> None:
                                   expected="logs without secrets or personal data")
 
 
-@check("survives-bad-input", profile="standard", needs=["environments"])
+@check("survives-bad-input", profile="standard", needs=["environments"], kinds=BOTH)
 def survives_bad_input(ctx: CheckContext) -> None:
-    """Every bad input, then a valid order, in ONE environment: it never dies and accepts the order."""
+    """Every bad input, then a valid request, in ONE environment: it never dies and accepts it."""
     env = ctx.environment()
     c = ctx.contract
     bad = [ctx.request(body=text.encode()) for text in c.invalid_json_bodies]
@@ -65,12 +87,20 @@ def survives_bad_input(ctx: CheckContext) -> None:
     bad += [ctx.request(body=b""), ctx.request(body=None), ctx.request(key=None), ctx.request(key="")]
     bad += [ctx.request(path=path) for path in c.unknown_paths]
     bad += [ctx.request(method=method) for method in c.other_methods]
+    if c.authenticates:
+        bad += [ctx.request(secret=None), ctx.request(secret=ctx.canaries.wrong_secret)]
+    if c.signature:
+        bad += [ctx.request(flaw="malformed"), ctx.request(flaw="other-body")]
     for request in bad:
         response = ctx.send(env, request)
         if response.replaced_environment:
             raise CheckFailed("the environment died", request=request, response=response,
                               expected="an answer, with the environment still alive")
     valid = ctx.request()
-    ctx.expect_accepted(valid, ctx.send(env, valid))
+    answer = ctx.send(env, valid)
+    if c.kind == "webhook":
+        ctx.expect_acknowledged(valid, answer)
+    else:
+        ctx.expect_accepted(valid, answer)
     if env.deaths:
-        raise CheckFailed("the environment died while accepting the order", request=valid)
+        raise CheckFailed(f"the environment died while accepting the {ctx.noun}", request=valid)

@@ -14,6 +14,7 @@ from fnproof.conformance.runtimes.base import CAPABILITIES
 from fnproof.core.errors import UsageError
 
 PROFILES = ("seed", "standard", "production")
+BOTH = ("http-idempotent", "webhook")  # checks every HTTP kind shares
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,56 +61,73 @@ class CheckSpec:
     needs: frozenset[str]
     summary: str
     func: Callable[..., None]
+    kinds: frozenset[str] = frozenset({"http-idempotent"})
 
 
-_REGISTRY: dict[str, CheckSpec] = {}
+# One id may name a check of several kinds (redelivery-after-cold-start means the same thing
+# for a webhook and a queue consumer), each its own function; within a kind, an id is unique.
+_REGISTRY: list[CheckSpec] = []
 
 
-def check(check_id: str, *, profile: str,
-          needs: Iterable[str] = ()) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Register a check; a wrong profile or capability is refused here, not in the middle of a run."""
+def check(check_id: str, *, profile: str, needs: Iterable[str] = (),
+          kinds: Iterable[str] = ("http-idempotent",)) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register a check; a wrong profile, capability or kind is refused here, not in the middle of a run."""
+    from fnproof.core.contract import KINDS
+
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r} for check {check_id!r}")
-    needs = frozenset(needs)
+    needs, kinds = frozenset(needs), frozenset(kinds)
     unknown = sorted(needs - set(CAPABILITIES))
     if unknown:
         raise ValueError(f"check {check_id!r} needs unknown capability {unknown[0]!r};"
                          f" known: {', '.join(CAPABILITIES)}")
+    strange = sorted(kinds - set(KINDS))
+    if strange or not kinds:
+        raise ValueError(f"check {check_id!r} is for unknown kind {(strange or ['(none)'])[0]!r};"
+                         f" known: {', '.join(KINDS)}")
 
     def register(func: Callable[..., None]) -> Callable[..., None]:
-        if check_id in _REGISTRY:
+        if any(spec.id == check_id and spec.kinds & kinds for spec in _REGISTRY):
             raise ValueError(f"check id {check_id!r} is registered twice")
         summary = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else check_id
-        _REGISTRY[check_id] = CheckSpec(check_id, profile, needs, summary, func)
+        _REGISTRY.append(CheckSpec(check_id, profile, needs, summary, func, kinds))
         return func
 
     return register
 
 
-def all_checks() -> list[CheckSpec]:
-    """The catalogue in order: the built-in families as `checks.FAMILIES` lists them, then any
-    other registered check in registration order."""
+def all_checks(kind: str | None = None) -> list[CheckSpec]:
+    """The catalogue in order (of one kind, or every kind): the built-in families as
+    `checks.FAMILIES` lists them, then any other registered check in registration order."""
     from fnproof.conformance.checks import FAMILIES  # registers the built-in catalogue
 
     rank = {family.__name__: index for index, family in enumerate(FAMILIES)}
-    registered = list(_REGISTRY.values())
-    return sorted(registered, key=lambda spec: (rank.get(spec.func.__module__, len(rank)), registered.index(spec)))
+    order = {id(spec): index for index, spec in enumerate(_REGISTRY)}
+    found = [spec for spec in _REGISTRY if kind is None or kind in spec.kinds]
+    return sorted(found, key=lambda spec: (rank.get(spec.func.__module__, len(rank)), order[id(spec)]))
+
+
+def known_ids() -> list[str]:
+    """Every check id of every kind, in catalogue order, once each."""
+    return list(dict.fromkeys(spec.id for spec in all_checks()))
 
 
 def in_profile(spec: CheckSpec, profile: str) -> bool:
     return PROFILES.index(spec.profile) <= PROFILES.index(profile)
 
 
-def select(profile: str, only: Iterable[str] = ()) -> list[CheckSpec]:
-    """Checks of a profile (profiles nest), or exactly the ids asked for."""
+def select(profile: str, only: Iterable[str] = (), kind: str = "http-idempotent") -> list[CheckSpec]:
+    """Checks of a kind and profile (profiles nest), or exactly the ids asked for."""
     if profile not in PROFILES:
         raise UsageError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
-    catalogue = all_checks()
+    catalogue = all_checks(kind)
     wanted = list(only)
     if not wanted:
         return [spec for spec in catalogue if in_profile(spec, profile)]
     known = {spec.id for spec in catalogue}
     unknown = [w for w in wanted if w not in known]
     if unknown:
-        raise UsageError(f"unknown check id {unknown[0]!r}; known ids: {', '.join(sorted(known))}")
+        other = " (a check of another kind of contract)" if unknown[0] in known_ids() else ""
+        raise UsageError(f"unknown check id {unknown[0]!r}{other} for a {kind} contract; "
+                         f"known ids: {', '.join(sorted(known))}")
     return [spec for spec in catalogue if spec.id in wanted]

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from fnproof.conformance.checks.context import CheckContext
-from fnproof.conformance.checks.registry import check
+from fnproof.conformance.checks.registry import CheckSkipped, check
 
 
 @check("header-case-insensitive", profile="standard")
 def header_case(ctx: CheckContext) -> None:
-    """Idempotency-Key and IDEMPOTENCY-KEY name one header, in a REST v1 event that keeps case."""
+    """The key header in capitals names the same header, in a REST v1 event that keeps case."""
     env = ctx.environment()
     key = ctx.key()
-    shouted = ctx.request(key=key, shape="v1", key_header=ctx.contract.key_header.upper())
+    if ctx.contract.key_header:
+        shouted = ctx.request(key=key, shape="v1", key_header=ctx.contract.key_header.upper())
+    elif ctx.contract.auth_header:  # the key is in the body: the secret's header is the one to shout
+        shouted = ctx.request(key=key, shape="v1", header_case="upper")
+    else:
+        raise CheckSkipped("the contract's key is in the body and it names no other header")
     first = ctx.send(env, shouted)
     ctx.expect_accepted(shouted, first)
     as_written = ctx.request(key=key, shape="v1", key_header=ctx.contract.key_header)

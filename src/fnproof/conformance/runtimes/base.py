@@ -18,13 +18,15 @@ from fnproof.core import defaults
 
 if TYPE_CHECKING:
     from fnproof.conformance.runtimes.discovery import Found
-    from fnproof.core.contract import Contract
+    from fnproof.core.contract import Contract, Effects
 
 # capability -> what a check needing it cannot do without it
 CAPABILITIES = {
     "lambda-events": "sends API Gateway event shapes (REST v1, base64); only Lambda runtimes take events",
     "environments": "needs to start, stop and isolate execution environments",
     "logs": "needs to read the handler's own log output",
+    "effects": "needs to read what the handler wrote to its store",
+    "store-outage": "needs to start an environment whose store is unreachable",
 }
 
 
@@ -70,6 +72,14 @@ class Runtime(ABC):
 
     @abstractmethod
     def environment(self) -> Environment: ...
+
+    def outage_environment(self) -> Environment:
+        """A fresh environment whose store endpoint answers nothing (capability store-outage)."""
+        raise NotImplementedError(f"{self.name} cannot cut an environment off its store")
+
+    def count_effects(self, effects: Effects, event_id: str) -> int:
+        """How many items the handler wrote with `effects.attribute` = event_id (capability effects)."""
+        raise NotImplementedError(f"{self.name} cannot read the handler's store")
 
     def close(self) -> None:
         """Stop shared services."""

@@ -2,19 +2,22 @@
 
 A separate process keeps moto's request handling off the kit's interpreter (the runner's
 threads and moto would otherwise share one GIL on a 2-core machine) and dies with the kit:
-it exits when its stdin closes, and the kit kills it when the run ends.
+it exits when its stdin closes, and the kit kills it when the run ends. The same process
+answers the harness's questions about what a handler wrote (effects counted per event id).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
 import threading
 from dataclasses import dataclass
 
+from fnproof.core import defaults
 from fnproof.core.errors import SetupError
 
 REGION = "us-east-1"
@@ -23,18 +26,31 @@ REGION = "us-east-1"
 @dataclass(frozen=True, slots=True)
 class DynamoEndpoint:
     url: str
-    table: str
+    tables: dict[str, str]  # env name -> the run's table name
+
+    @property
+    def table(self) -> str:
+        """The first table (the store's own), for callers with one."""
+        return next(iter(self.tables.values()))
+
+
+def table_names(tables: dict[str, str]) -> dict[str, str]:
+    """A random name per table: a handler reads it from the environment, never guesses it."""
+    return {env: f"{env.lower().replace('_', '-')}-{secrets.token_hex(4)}" for env in tables}
 
 
 class LocalDynamoDB:
     """Start with `start()` (non-blocking), read `endpoint()` (blocks until ready)."""
 
-    def __init__(self, table: str = "fnproof-idempotency", partition_key: str = "pk", timeout_s: float = 30.0) -> None:
-        self.table, self.partition_key, self.timeout_s = table, partition_key, timeout_s
+    def __init__(self, tables: dict[str, str] | None = None, timeout_s: float = 30.0) -> None:
+        self.keys = tables or {defaults.TABLE_ENV: defaults.PARTITION_KEY}  # env name -> partition key
+        self.names = table_names(self.keys)
+        self.timeout_s = timeout_s
         self._proc: subprocess.Popen[str] | None = None
         self._ready = threading.Event()
         self._endpoint: DynamoEndpoint | None = None
         self._error: str | None = None
+        self._ask = threading.Lock()
         self.planned: DynamoEndpoint | None = None
 
     def start(self) -> LocalDynamoDB:
@@ -42,11 +58,11 @@ class LocalDynamoDB:
         with socket.socket() as probe:  # choose the port now; the server binds it a moment later
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        self.planned = DynamoEndpoint(url=f"http://127.0.0.1:{port}", table=self.table)
+        self.planned = DynamoEndpoint(url=f"http://127.0.0.1:{port}", tables=dict(self.names))
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        spec = json.dumps([[self.names[e], key] for e, key in self.keys.items()])
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "fnproof.conformance.services.dynamodb_server", self.table, self.partition_key,
-             str(port)],
+            [sys.executable, "-m", "fnproof.conformance.services.dynamodb_server", str(port), spec],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
             start_new_session=True,
         )
@@ -59,7 +75,7 @@ class LocalDynamoDB:
         line = proc.stdout.readline()
         try:
             port = json.loads(line)["port"]
-            self._endpoint = DynamoEndpoint(url=f"http://127.0.0.1:{port}", table=self.table)
+            self._endpoint = DynamoEndpoint(url=f"http://127.0.0.1:{port}", tables=dict(self.names))
         except (ValueError, KeyError, TypeError):
             tail = " ".join(proc.stderr.read().split())[-400:]
             self._error = f"local DynamoDB (moto server) did not start: {tail or 'no output'}"
@@ -73,6 +89,24 @@ class LocalDynamoDB:
         if self._error or self._endpoint is None:
             raise SetupError(self._error or "local DynamoDB failed")
         return self._endpoint
+
+    def count(self, table_env: str, attribute: str, value: str) -> int:
+        """Items in the table behind `table_env` whose `attribute` is the string `value`."""
+        self.endpoint()
+        proc = self._proc
+        if proc is None or proc.stdin is None or proc.stdout is None or proc.poll() is not None:
+            raise SetupError("the local DynamoDB store is gone (did the handler kill it?)")
+        question = {"table": self.names[table_env], "attribute": attribute, "value": value}
+        with self._ask:
+            try:
+                proc.stdin.write(json.dumps(question) + "\n")
+                proc.stdin.flush()
+                answer = json.loads(proc.stdout.readline() or "{}")
+            except (OSError, ValueError) as exc:
+                raise SetupError(f"the local DynamoDB store stopped answering: {exc}") from None
+        if "count" not in answer:
+            raise SetupError(f"the local DynamoDB store could not count: {answer.get('error', 'no answer')}")
+        return int(answer["count"])
 
     def stop(self) -> None:
         """Kill the server: its state is throwaway, and a polite werkzeug shutdown takes ~0.6 s."""

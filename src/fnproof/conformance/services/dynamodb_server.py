@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 
 def _serialise_writes() -> None:
@@ -35,9 +36,23 @@ def _serialise_writes() -> None:
         setattr(DynamoDBBackend, name, locked)
 
 
+def _count(client: Any, question: dict[str, str]) -> int:
+    """Items of a table whose attribute equals a string value (a full scan: the store is small)."""
+    total, start = 0, None
+    while True:
+        extra: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
+        page = client.scan(TableName=question["table"], FilterExpression="#a = :v",
+                           ExpressionAttributeNames={"#a": question["attribute"]},
+                           ExpressionAttributeValues={":v": {"S": question["value"]}}, Select="COUNT", **extra)
+        total += page["Count"]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return total
+
+
 def main() -> None:
-    table, partition_key = sys.argv[1], sys.argv[2]
-    port = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    port = int(sys.argv[1])
+    tables = json.loads(sys.argv[2])
     from moto.server import ThreadedMotoServer
 
     _serialise_writes()
@@ -50,12 +65,18 @@ def main() -> None:
     import boto3
 
     client = boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
-                          aws_access_key_id="fnproof", aws_secret_access_key="fnproof")
-    client.create_table(TableName=table, KeySchema=[{"AttributeName": partition_key, "KeyType": "HASH"}],
-                        AttributeDefinitions=[{"AttributeName": partition_key, "AttributeType": "S"}],
-                        BillingMode="PAY_PER_REQUEST")
+                          aws_access_key_id="local", aws_secret_access_key="local")
+    for table, partition_key in tables:
+        client.create_table(TableName=table, KeySchema=[{"AttributeName": partition_key, "KeyType": "HASH"}],
+                            AttributeDefinitions=[{"AttributeName": partition_key, "AttributeType": "S"}],
+                            BillingMode="PAY_PER_REQUEST")
     print(json.dumps({"port": port}), flush=True)
-    sys.stdin.read()
+    for line in sys.stdin:
+        try:
+            answer: dict = {"count": _count(client, json.loads(line))}
+        except Exception as exc:  # a bad question must not end the store
+            answer = {"error": f"{exc.__class__.__name__}: {exc}"}
+        print(json.dumps(answer), flush=True)
     server.stop()
 
 

@@ -6,7 +6,9 @@ Only the variables of CONTRACT.md §2 reach a handler; the caller's environment 
 
 from __future__ import annotations
 
+import secrets
 import shutil
+import socket
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -19,7 +21,7 @@ from fnproof.conformance.runtimes.base import Environment, RunOptions, Runtime, 
 from fnproof.conformance.runtimes.process_env import DriverSpec, InitError, ProcessBackedEnvironment, ProcessEnvironment
 from fnproof.conformance.services.dynamodb import REGION, LocalDynamoDB
 from fnproof.core import defaults
-from fnproof.core.contract import Contract
+from fnproof.core.contract import Contract, Effects
 from fnproof.core.errors import UsageError
 
 
@@ -53,8 +55,7 @@ class LambdaRuntime(Runtime):
     execution_env: str = ""
 
     def __init__(self, handler_file: Path, export: str, *, secret: str, timeout_s: float = defaults.TIMEOUT_S,
-                 memory_mb: int = defaults.MEMORY_MB, table: str = "fnproof-idempotency",
-                 table_env: str = defaults.TABLE_ENV, partition_key: str = defaults.PARTITION_KEY,
+                 memory_mb: int = defaults.MEMORY_MB, tables: dict[str, str] | None = None,
                  secret_env: str = defaults.SECRET_ENV, dynamodb: LocalDynamoDB | None = None) -> None:
         if not handler_file.is_file():
             raise UsageError("no such handler file", where=str(handler_file))
@@ -62,10 +63,13 @@ class LambdaRuntime(Runtime):
         self.export = export
         self.secret, self.secret_env = secret, secret_env
         self.timeout_s, self.memory_mb = timeout_s, memory_mb
-        self.table_env = table_env
         self._own_dynamodb = dynamodb is None
-        self.dynamodb = dynamodb or LocalDynamoDB(table=table, partition_key=partition_key)
-        self._run_dir = Path(tempfile.mkdtemp(prefix="fnproof-run-"))
+        self.dynamodb = dynamodb or LocalDynamoDB(tables)  # env name -> partition key, created per run
+        self._run_dir = Path(tempfile.mkdtemp(prefix="lambda-run-"))
+        # Random per run, like the secret: nothing a handler is given says it is under test.
+        self.function_name = f"{handler_file.stem.replace('_', '-')}-{secrets.token_hex(3)}"
+        self._key_id = "AKIA" + secrets.token_hex(8).upper()
+        self._key_secret = secrets.token_urlsafe(30)
 
     # subclass hooks
     def driver_argv(self) -> tuple[str, ...]:
@@ -78,14 +82,14 @@ class LambdaRuntime(Runtime):
         if self._own_dynamodb:
             self.dynamodb.start()
 
-    def sandbox_env(self, workdir: Path) -> dict[str, str]:
+    def sandbox_env(self, workdir: Path, *, store_url: str | None = None) -> dict[str, str]:
         endpoint = self.dynamodb.planned or self.dynamodb.endpoint()
-        name = "fnproof-target"
+        name = self.function_name
         env = {
             "PATH": defaults.SYSTEM_PATH, "HOME": str(workdir), "TMPDIR": str(workdir / "tmp"), "LANG": "C.UTF-8",
             "TZ": ":UTC", "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
-            "AWS_ACCESS_KEY_ID": "fnproof-dummy-key-id", "AWS_SECRET_ACCESS_KEY": "fnproof-dummy-secret",
-            "AWS_ENDPOINT_URL_DYNAMODB": endpoint.url, self.table_env: endpoint.table,
+            "AWS_ACCESS_KEY_ID": self._key_id, "AWS_SECRET_ACCESS_KEY": self._key_secret,
+            "AWS_ENDPOINT_URL_DYNAMODB": store_url or endpoint.url, **endpoint.tables,
             self.secret_env: self.secret,
             "AWS_LAMBDA_FUNCTION_NAME": name, "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory_mb),
@@ -101,12 +105,22 @@ class LambdaRuntime(Runtime):
         """file:line of a syntax error, when the driver's message lacks it."""
         return None
 
-    def _spec(self, workdir: Path) -> DriverSpec:
-        return DriverSpec(argv=self.driver_argv(), env=self.sandbox_env(workdir), memory_mb=self.memory_mb)
+    def _spec(self, workdir: Path, *, store_url: str | None = None) -> DriverSpec:
+        return DriverSpec(argv=self.driver_argv(), env=self.sandbox_env(workdir, store_url=store_url),
+                          memory_mb=self.memory_mb)
 
     def environment(self) -> Environment:
         process = ProcessEnvironment(self._spec, label=self.name, base_dir=self._run_dir)
         return LambdaEnvironment(process, self.timeout_s, self.dynamodb.endpoint)
+
+    def outage_environment(self) -> Environment:
+        dead = f"http://127.0.0.1:{_closed_port()}"
+        process = ProcessEnvironment(lambda workdir: self._spec(workdir, store_url=dead), label=f"{self.name}-outage",
+                                     base_dir=self._run_dir)
+        return LambdaEnvironment(process, self.timeout_s, self.dynamodb.endpoint)
+
+    def count_effects(self, effects: Effects, event_id: str) -> int:
+        return self.dynamodb.count(effects.table_env, effects.attribute, event_id)
 
     def probe(self) -> None:
         process = ProcessEnvironment(self._spec, label=f"{self.name}-probe", base_dir=self._run_dir)
@@ -133,9 +147,14 @@ def builder(cls: type[LambdaRuntime],
 
     def build(target: Target, contract: Contract, canaries: Canaries, options: RunOptions) -> Runtime:
         extra: dict[str, Any] = {"python": options.python} if options.python else {}
-        return cls(target.path, target.export or default_export, secret=canaries.secret,
-                   table_env=contract.table_env, partition_key=contract.partition_key,
-                   secret_env=contract.auth_env or defaults.SECRET_ENV, timeout_s=options.timeout_s,
-                   memory_mb=options.memory_mb, **extra)
+        return cls(target.path, target.export or default_export, secret=canaries.secret, tables=contract.tables(),
+                   secret_env=contract.secret_env, timeout_s=options.timeout_s, memory_mb=options.memory_mb, **extra)
 
     return build
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on: bound once to choose it, then closed."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -233,6 +233,18 @@ try {
 
 protocol.ready();
 await protocol.serve(async (request) => {
+  if (options.mode === 'host' && request.count) {
+    // The harness counts a webhook's effects: rows whose column holds an event id. Table and
+    // column are plain identifiers (the contract's schema allows nothing else).
+    const { binding, table, column, value } = request.count;
+    try {
+      const database = await mf.getD1Database(binding, STATE);
+      const row = await database.prepare(`SELECT COUNT(*) AS n FROM "${table}" WHERE "${column}" = ?1`).bind(value).first();
+      return JSON.stringify({ id: request.id, outcome: 'ok', result: { count: row?.n ?? 0 } });
+    } catch (error) {
+      return JSON.stringify({ id: request.id, outcome: 'error', error: String(error?.message ?? error) });
+    }
+  }
   if (options.mode === 'host') {
     await flushLogs(mf);
     const lines = hostLines.filter(([t]) => t >= request.since_ms).map(([, s, x]) => [s, x]);

@@ -58,8 +58,8 @@ from fnproof.conformance.runtimes.process_env import DriverSpec, InitError, Proc
 from fnproof.conformance.runtimes.workers.config import CONFIG_NAMES, WorkerConfig, compatibility_problem, load_worker
 from fnproof.conformance.services.node_packages import ensure_installed, node_binary, node_dir_on_path
 from fnproof.core import defaults
-from fnproof.core.contract import Contract
-from fnproof.core.errors import UsageError
+from fnproof.core.contract import Contract, Effects
+from fnproof.core.errors import SetupError, UsageError
 
 HERE = Path(__file__).resolve().parent
 DRIVER = HERE / "driver.mjs"
@@ -110,6 +110,13 @@ class StateHost:
     def start(self) -> None:
         self._process.start()
 
+    def count(self, binding: str, table: str, column: str, value: str) -> int:
+        question = {"binding": binding, "table": table, "column": column, "value": value}
+        raw = self._process.invoke({"count": question}, 5.0)
+        if raw.outcome != "ok":
+            raise SetupError(f"could not count effects in D1 table {table}: {raw.error}")
+        return int(raw.result["count"])
+
     def lines_since(self, since_ms: int) -> tuple[LogLine, ...]:
         raw = self._process.invoke({"since_ms": since_ms}, 5.0)
         if raw.outcome != "ok":
@@ -122,7 +129,7 @@ class StateHost:
 
 class WorkersRuntime(Runtime):
     name = "workers"
-    capabilities = frozenset({"environments", "logs"})
+    capabilities = frozenset({"environments", "logs", "effects"})
 
     def __init__(self, path: Path, *, secret: str, secret_env: str = defaults.SECRET_ENV,
                  timeout_s: float = defaults.TIMEOUT_S, memory_mb: int = defaults.MEMORY_MB) -> None:
@@ -197,6 +204,13 @@ class WorkersRuntime(Runtime):
                 raise UsageError(str(exc), where=str(self.worker.main)) from None
         finally:
             process.close()
+
+    def count_effects(self, effects: Effects, event_id: str) -> int:
+        binding = effects.d1_binding or next((d.binding for d in self.worker.d1_databases), None)
+        if effects.d1_table is None or binding is None or self._host is None:
+            raise SetupError("the contract's effects name no D1 table (effects.d1_table), or the Worker's config "
+                             "declares no D1 database to count them in")
+        return self._host.count(binding, effects.d1_table, effects.attribute, event_id)
 
     def close(self) -> None:
         if self._host:

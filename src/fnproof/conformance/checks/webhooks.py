@@ -1,0 +1,190 @@
+"""Checks of CONTRACT.md §5 for signed webhook receivers: the signature over the raw bytes
+comes first, stale deliveries are refused, and each event has one effect however often it
+arrives. Effects are counted in the store the harness owns, per event id, because a
+receiver's answer says little (an empty 200 is a fine acknowledgement).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from fnproof.conformance.checks.context import CheckContext
+from fnproof.conformance.checks.registry import CheckFailed, CheckSkipped, check
+from fnproof.conformance.http import Request, Response
+from fnproof.conformance.runtimes.base import Environment
+from fnproof.conformance.signing import Flaw
+from fnproof.core.contract import resolve_pointer
+
+WEBHOOK = ("webhook",)
+ENVIRONMENTS = 8
+EVENTS = 3
+
+
+def _deliver(ctx: CheckContext, env: Environment, request: Request, *, duplicate: bool = False) -> Response:
+    response = ctx.send(env, request)
+    ctx.expect_acknowledged(request, response, duplicate=duplicate)
+    return response
+
+
+def _event_id(ctx: CheckContext, request: Request) -> str:
+    place = ctx.contract.key
+    if place.header:
+        value = request.header(place.header)
+    else:
+        value = resolve_pointer(json.loads(request.body or b"null"), place.pointer or "", None)
+    assert isinstance(value, str), "every delivery the checks build carries an event id"
+    return value
+
+
+def _rejected_without_effect(ctx: CheckContext, env: Environment, request: Request, what: str) -> None:
+    response = ctx.send(env, request)
+    try:
+        ctx.expect(request, response, "unauthorized")
+    except CheckFailed as failed:
+        raise CheckFailed(f"{what}: {failed.failure.summary}", request=request, response=response,
+                          expected=failed.failure.expected) from None
+    ctx.expect_effects(_event_id(ctx, request), 0, request=request, response=response, why=f" ({what})")
+
+
+@check("signature-required", profile="seed", kinds=WEBHOOK, needs=["effects"])
+def signature_required(ctx: CheckContext) -> None:
+    """No signature, a malformed one, another secret's, another body's, the bare secret: each refused, no effect."""
+    env = ctx.environment()
+    spoiled: list[tuple[Flaw, str]] = [("unsigned", "a delivery without a signature"),
+                                       ("malformed", "a malformed signature"),
+                                       ("wrong-secret", "a signature made with another secret"),
+                                       ("other-body", "a signature of another body"),
+                                       ("bare-secret", "the secret itself in place of a signature")]
+    for flaw, what in spoiled:
+        request = ctx.request(secret=None) if flaw == "unsigned" else ctx.request(flaw=flaw)
+        _rejected_without_effect(ctx, env, request, what)
+
+
+def _reordered(document: object) -> object:
+    return dict(reversed(list(document.items()))) if isinstance(document, dict) else document
+
+
+def _with_accents(document: object) -> object:
+    return {**document, "memo": "caf\u00e9 \u2713"} if isinstance(document, dict) and "memo" not in document \
+        else document
+
+
+# The same JSON in other bytes, as providers really send it: a signature over a re-encoding fails.
+_REENCODINGS: tuple[tuple[Callable[[object], bytes], str], ...] = (
+    (lambda d: json.dumps(d, indent=2).encode(), "pretty-printed with spaces and newlines"),
+    (lambda d: json.dumps(d, separators=(",", ":")).encode() + b"\n", "compact, with a trailing newline"),
+    (lambda d: json.dumps(_reordered(d)).encode(), "keys in another order"),
+    (lambda d: json.dumps(_with_accents(d), ensure_ascii=True).encode(), "non-ASCII text as \\u escapes"),
+)
+
+
+@check("signature-raw-body", profile="standard", kinds=WEBHOOK, needs=["effects"])
+def signature_raw_body(ctx: CheckContext) -> None:
+    """Bodies whose bytes differ from their JSON re-serialisation verify and are accepted."""
+    env = ctx.environment()
+    for encode, how in _REENCODINGS:
+        key = ctx.key()
+        request = ctx.request(key=key, body=encode(json.loads(ctx.body(key=key))))
+        response = ctx.send(env, request)
+        try:
+            ctx.expect_acknowledged(request, response)
+        except CheckFailed as failed:
+            raise CheckFailed(f"a correctly signed body ({how}) was refused: {failed.failure.summary}",
+                              request=request, response=response,
+                              expected="the signature checked over the raw bytes received, then 2xx") from None
+        ctx.expect_effects(_event_id(ctx, request), 1, request=request, response=response, why=f" ({how})")
+
+
+@check("timestamp-tolerance", profile="standard", kinds=WEBHOOK, needs=["effects"])
+def timestamp_tolerance(ctx: CheckContext) -> None:
+    """Correctly signed, but older (or further ahead) than the tolerance: refused, no effect."""
+    scheme = ctx.contract.signature
+    if scheme is None or not scheme.timestamped:
+        raise CheckSkipped(f"the {scheme.name if scheme else 'contract'} scheme signs no timestamp")
+    env = ctx.environment()
+    tolerance = scheme.tolerance_s or 300
+    _rejected_without_effect(ctx, env, ctx.request(flaw="stale"), f"a delivery signed more than {tolerance} s ago")
+    if scheme.rejects_future:
+        _rejected_without_effect(ctx, env, ctx.request(flaw="future"),
+                                 f"a delivery signed more than {tolerance} s in the future")
+
+
+@check("delivery-accepted", profile="seed", kinds=WEBHOOK, needs=["effects"])
+def delivery_accepted(ctx: CheckContext) -> None:
+    """A valid delivery: acknowledged with a 2xx, and exactly one effect."""
+    request = ctx.request()
+    response = _deliver(ctx, ctx.environment(), request)
+    ctx.expect_effects(_event_id(ctx, request), 1, request=request, response=response)
+
+
+@check("duplicate-delivery", profile="standard", kinds=WEBHOOK, needs=["effects"])
+def duplicate_delivery(ctx: CheckContext) -> None:
+    """The same event again, in the same environment: acknowledged, and still one effect."""
+    env = ctx.environment()
+    first = ctx.request()
+    _deliver(ctx, env, first)
+    again = ctx.request(key=_event_id(ctx, first))
+    response = _deliver(ctx, env, again, duplicate=True)
+    ctx.expect_effects(_event_id(ctx, first), 1, request=again, response=response, why=" after a redelivery")
+
+
+@check("redelivery-after-cold-start", profile="production", kinds=WEBHOOK, needs=["effects", "environments"])
+def redelivery_after_cold_start(ctx: CheckContext) -> None:
+    """The same event reaches a new environment: acknowledged, and still one effect."""
+    first = ctx.request()
+    with ctx.environment() as env:
+        _deliver(ctx, env, first)
+    again = ctx.request(key=_event_id(ctx, first))
+    response = _deliver(ctx, ctx.environment(), again, duplicate=True)
+    ctx.expect_effects(_event_id(ctx, first), 1, request=again, response=response,
+                       why=" after a redelivery to a fresh environment")
+
+
+def _burst(ctx: CheckContext, envs: list[Environment], request: Request) -> list[Response]:
+    """Send one delivery to every environment at the same instant (a barrier)."""
+    gate = threading.Barrier(len(envs))
+
+    def fire(env: Environment) -> Response:
+        gate.wait()
+        return ctx.send(env, request)
+
+    with ThreadPoolExecutor(len(envs)) as pool:
+        return list(pool.map(fire, envs))
+
+
+@check("concurrent-deliveries", profile="production", kinds=WEBHOOK, needs=["effects", "environments"])
+def concurrent_deliveries(ctx: CheckContext) -> None:
+    """The same delivery to 8 warm environments at once, for 3 events: one effect per event."""
+    envs = [ctx.environment() for _ in range(ENVIRONMENTS)]
+    with ThreadPoolExecutor(ENVIRONMENTS) as pool:  # warm: init, plus one delivery of their own
+        list(pool.map(lambda env: (env.prepare(), ctx.send(env, ctx.request())), envs))
+    in_progress = {a.status for a in ctx.contract.situation("in_progress") or ()}
+    for _ in range(EVENTS):
+        request = ctx.request()
+        for response in _burst(ctx, envs, request):
+            if response.outcome == "ok" and response.status in in_progress:
+                ctx.expect(request, response, "in_progress")
+            else:
+                ctx.expect_acknowledged(request, response, duplicate=True)
+        ctx.expect_effects(_event_id(ctx, request), 1, request=request,
+                           why=f" from {ENVIRONMENTS} simultaneous deliveries")
+
+
+@check("secret-rotation", profile="standard", kinds=WEBHOOK, needs=["effects"])
+def secret_rotation(ctx: CheckContext) -> None:
+    """One valid signature among others (a secret being rotated): accepted, one effect."""
+    scheme = ctx.contract.signature
+    if scheme is None or not scheme.several:
+        raise CheckSkipped(f"the {scheme.name if scheme else 'contract'} scheme carries one signature per delivery")
+    request = ctx.request(flaw="rotated")
+    response = ctx.send(ctx.environment(), request)
+    try:
+        ctx.expect_acknowledged(request, response)
+    except CheckFailed as failed:
+        raise CheckFailed(f"the right signature, second of two, was refused: {failed.failure.summary}",
+                          request=request, response=response,
+                          expected="every signature in the header tried; any valid one accepts") from None
+    ctx.expect_effects(_event_id(ctx, request), 1, request=request, response=response)
