@@ -40,8 +40,17 @@ def test_without_a_report_automatic_items_stay_open(cli):
         assert line.startswith("- [ ]")
         if item.human:
             assert "🧑" in line
-        else:
-            assert all(f"`{c}`" in line for c in item.checks) and "run `fnproof check`" in line
+        else:  # the checks of the default contract's kind that answer it, and no other
+            of_kind = {spec.id for spec in all_checks("http-idempotent")}
+            assert all((f"`{c}`" in line) == (c in of_kind) for c in item.checks) and "run `fnproof check`" in line
+
+
+def test_items_follow_the_contract_kind(cli):
+    """With a webhook contract, items are judged by webhook checks; one only API checks answer is left out."""
+    code, out, _ = cli("checklist", "review", "--contract", ROOT / "conformance/contracts/starters/webhook-github.yaml")
+    items = _item_lines(out)
+    assert code == 0 and "event-shapes" not in items and "retry-after-rejection" not in items
+    assert "`signature-required`" in items["auth"] and "`auth-required`" not in items["auth"]
 
 
 def test_a_report_ticks_flags_and_notes(cli, tmp_path):

@@ -27,6 +27,7 @@ from typing import Final, Literal
 from fnproof import __version__
 from fnproof.claude_code import templates
 from fnproof.conformance.runtimes import registry
+from fnproof.core.contract import load_contract
 from fnproof.core.errors import UsageError
 from fnproof.core.paths import data_path
 from fnproof.guidance.rules import find_section, render_section
@@ -36,11 +37,12 @@ from fnproof.prompts.catalog import COMMAND, latest, prompts_dir, render, render
 DEFAULT_TARGETS = {spec.name: spec.default_target for spec in registry.local() if spec.default_target}
 HOOK_COMMAND = "fnproof hook stop"
 HOOK_TIMEOUT_S = 600
-Action = Literal["create", "update", "unchanged", "kept"]
+Action = Literal["create", "update", "unchanged", "kept", "skipped"]
 CREATE: Final = "create"
 UPDATE: Final = "update"
 UNCHANGED: Final = "unchanged"
 KEPT: Final = "kept"
+SKIPPED: Final = "skipped"  # nothing to write for this repository's contract
 _MARKER = re.compile(r"^(?:#|<!--) fnproof:managed sha256=(?P<digest>[0-9a-f]{16})\b.*\n", re.M)
 
 
@@ -49,10 +51,16 @@ class Options:
     runtime: str = "lambda-node"
     target: str | None = None
     profile: str = "production"
+    contract: str | None = None  # the repository's contract, relative to its root; None: the kit's default
 
     @property
     def handler(self) -> str:
         return self.target or DEFAULT_TARGETS[self.runtime]
+
+    @property
+    def contract_option(self) -> str:
+        """What `fnproof check` needs besides the target and profile: ` --contract FILE`, or nothing."""
+        return f" --contract {shlex.quote(self.contract)}" if self.contract else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +127,8 @@ def claude_md(root: Path) -> Change:
 
 
 def hook_command(options: Options) -> str:
-    return f"{HOOK_COMMAND} --target {shlex.quote(options.handler)} --profile {options.profile}"
+    target = shlex.quote(options.handler)
+    return f"{HOOK_COMMAND} --target {target}{options.contract_option} --profile {options.profile}"
 
 
 def _json_error(where: str, message: str) -> UsageError:
@@ -167,13 +176,24 @@ def settings(root: Path, options: Options) -> Change:
 
 
 def slash_commands(root: Path, options: Options) -> list[Change]:
+    """One command per prompt, rendered from the repository's contract when it has one.
+
+    A prompt none of whose versions renders the contract's kind is left out (and said so):
+    a command rendered from the kit's orders contract would ask for the wrong function.
+    """
+    contract = load_contract(root / options.contract) if options.contract else None
     changes = []
     for prompt in latest(prompts_dir()):
         if options.runtime not in prompt.runtimes:
             continue
+        if contract is not None and contract.kind not in prompt.kinds:
+            changes.append(Change(f".claude/commands/fnproof-{prompt.id}.md", SKIPPED, None, "",
+                                  f"not written: {prompt.ref} renders no {contract.kind} contract yet"))
+            continue
         given = {"runtime": options.runtime} if "runtime" in prompt.variables else {}
-        body = render(prompt, given, mode=COMMAND)
-        body += "\n" + render_fragment("in-this-repository", {"handler": options.handler, "profile": options.profile})
+        body = render(prompt, given, mode=COMMAND, contract=contract)
+        body += "\n" + render_fragment("in-this-repository", {"handler": options.handler, "profile": options.profile,
+                                                              "contract": options.contract or "none"})
         head = ["---"]
         rest = f"description: {json.dumps(prompt.summary)}\n"
         if prompt.arguments:
@@ -192,7 +212,7 @@ def fixtures(root: Path) -> list[Change]:
 
 def workflow(root: Path, options: Options) -> Change:
     rest = templates.render("workflow.yml", {"version": __version__, "profile": options.profile,
-                                             "target": shlex.quote(options.handler)})
+                                             "target": shlex.quote(options.handler) + options.contract_option})
     return _whole_file(root, ".github/workflows/fnproof.yml", _stamp([], "#", rest), managed=True)
 
 

@@ -40,7 +40,7 @@ def _state_file(state_dir: Path, session: str) -> Path:
     return state_dir / f"stop-{name}.rounds"
 
 
-def stop(payload: dict[str, Any], *, target: str, profile: str, max_rounds: int,
+def stop(payload: dict[str, Any], *, target: str, profile: str, max_rounds: int, contract: str | None = None,
          state_dir: Path | None = None, check: CheckRunner = run_check) -> tuple[int, str]:
     """(exit code, text for stderr)."""
     base = Path(os.environ.get("CLAUDE_PROJECT_DIR") or payload.get("cwd") or ".")
@@ -55,19 +55,21 @@ def stop(payload: dict[str, Any], *, target: str, profile: str, max_rounds: int,
             rounds = int(state.read_text())
         except (OSError, ValueError):
             rounds = 0
-    code, output = check(["check", target, "--profile", profile], base)
+    argv = ["check", target, *(["--contract", contract] if contract else []), "--profile", profile]
+    code, output = check(argv, base)
     if code == 0:
         state.unlink(missing_ok=True)
         return 0, ""
     rounds += 1
     if rounds > max_rounds:
         state.unlink(missing_ok=True)
-        return 1, (f"fnproof: `fnproof check {target}` still fails after {max_rounds} rounds; stopping so a person can "
+        shown = f"fnproof check {target}" + (f" --contract {contract}" if contract else "")
+        return 1, (f"fnproof: `{shown}` still fails after {max_rounds} rounds; stopping so a person can "
                    "look. Run it yourself to see the report.")
     state_dir.mkdir(parents=True, exist_ok=True)
     state.write_text(str(rounds))
     if len(output) > MAX_OUTPUT_CHARS:
         output = "[... earlier output cut ...]\n" + output[-MAX_OUTPUT_CHARS:]
     instruction = render_fragment("stop-hook-feedback", {"target": target, "profile": profile, "round": str(rounds),
-                                                         "max_rounds": str(max_rounds)})
+                                                         "max_rounds": str(max_rounds), "contract": contract or "none"})
     return 2, f"{instruction.rstrip()}\n\n{output.rstrip()}\n"

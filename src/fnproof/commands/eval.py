@@ -15,12 +15,13 @@ from pathlib import Path
 
 from fnproof.commands import options
 from fnproof.conformance.checks.registry import select
+from fnproof.core.contract import load_contract
 from fnproof.core.errors import UsageError
 from fnproof.eval import run as evaluate
 from fnproof.eval.find_handler import findable
 from fnproof.eval.generate import make_client
 from fnproof.eval.pricing import PriceTable, load_pricing, override
-from fnproof.prompts.catalog import find, parse_vars, prompts_dir, resolve_vars
+from fnproof.prompts.catalog import find, parse_vars, prompts_dir, render, resolve_vars
 
 COMPARE = "compare.json"
 
@@ -54,6 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     options.profile(parser, default=None, what="grade with this profile")
     options.only(parser, what="grade")
     options.parallel(parser, per=" per sample")
+    options.contract(parser)
     parser.add_argument("--pricing", type=Path, metavar="FILE", help="price table (default conformance/pricing.yaml)")
     parser.add_argument("--price", metavar="IN,OUT",
                         help="USD per million input,output tokens for --model, overriding the table")
@@ -78,10 +80,13 @@ def _spec(args: argparse.Namespace, ref: str, system: tuple[str, str, str | None
     variables = resolve_vars(prompt, given)
     profile = args.profile or prompt.profile
     assert profile is not None, "a whole prompt names its profile"
-    select(profile, args.only)  # unknown check ids fail here, before any API call
+    contract = load_contract(args.contract) if args.contract else None
+    render(prompt, variables, contract=contract)  # a prompt that cannot render this contract fails here
+    kind = contract.kind if contract else (prompt.kinds[0] if prompt.kinds else "http-idempotent")
+    select(profile, args.only, kind)  # unknown check ids fail here, before any API call
     return evaluate.EvalSpec(prompt, variables, runtime, profile, tuple(args.only), args.samples, args.model,
                              args.max_tokens, args.temperature, args.input_text, system[0], system[1], system[2],
-                             batch=args.batch)
+                             batch=args.batch, contract=contract)
 
 
 def _table(args: argparse.Namespace, model: str) -> PriceTable:

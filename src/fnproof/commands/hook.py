@@ -15,6 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     stop = sub.add_parser("stop", help="run fnproof check; exit 2 with the failures so Claude Code keeps fixing")
     stop.add_argument("--target", required=True, help="the handler, relative to the project folder")
     stop.add_argument("--profile", choices=PROFILES, default="production")
+    stop.add_argument("--contract", metavar="FILE", help="the contract file, relative to the project folder")
     stop.add_argument("--max-rounds", type=int, default=5, metavar="N",
                       help="stop blocking after N failing rounds in a row (default 5)")
 
@@ -30,7 +31,8 @@ def _payload() -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    code, message = stop_hook.stop(_payload(), target=args.target, profile=args.profile, max_rounds=args.max_rounds)
+    code, message = stop_hook.stop(_payload(), target=args.target, profile=args.profile, max_rounds=args.max_rounds,
+                                   contract=args.contract)
     if message:
         print(message, file=sys.stderr, end="" if message.endswith("\n") else "\n")
     return code

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from fnproof.claude_code import scaffold
 from fnproof.conformance.checks.registry import PROFILES
+from fnproof.core.contract import load_contract
+from fnproof.core.errors import UsageError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,19 +20,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         + ", ".join(f"{k}: {v}" for k, v in scaffold.DEFAULT_TARGETS.items()) + ")")
     parser.add_argument("--profile", choices=PROFILES, default="production",
                         help="profile the Stop hook and CI run (default: production)")
+    parser.add_argument("--contract", type=Path, metavar="FILE",
+                        help="your function's contract, inside the repository: the slash commands render it, the Stop"
+                             " hook and CI check against it (default: the kit's orders contract)")
     parser.add_argument("--only", action="append", choices=scaffold.PARTS, metavar="PART",
                         help=f"install only this part (repeatable): {', '.join(scaffold.PARTS)}")
     parser.add_argument("--dry-run", action="store_true", help="show what would change, with diffs; write nothing")
 
 
+def _in_repository(contract: Path, root: Path) -> str:
+    """The contract's path relative to the repository, after checking it loads."""
+    load_contract(contract)  # a broken contract stops init before anything is written
+    try:
+        return contract.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        raise UsageError(f"the contract must live in the repository ({root}): the Stop hook and CI read it there; "
+                         "copy it in and pass that path", where=str(contract)) from None
+
+
 def run(args: argparse.Namespace) -> int:
-    options = scaffold.Options(runtime=args.runtime, target=args.target, profile=args.profile)
+    contract = _in_repository(args.contract, args.dir) if args.contract else None
+    options = scaffold.Options(runtime=args.runtime, target=args.target, profile=args.profile, contract=contract)
     changes = scaffold.plan(args.dir, options, tuple(args.only or scaffold.PARTS))
     sys.stdout.write(scaffold.describe(changes, diffs=args.dry_run))
     if not args.dry_run:
         scaffold.apply(args.dir, changes)
     written = sum(1 for c in changes if c.action in (scaffold.CREATE, scaffold.UPDATE))
+    skipped = sum(1 for c in changes if c.action == scaffold.SKIPPED)
     verb = "would write" if args.dry_run else "wrote"
-    print(f"fnproof init: {verb} {written} file(s) in {args.dir}; {len(changes) - written} left as they were",
-          file=sys.stderr)
+    print(f"fnproof init: {verb} {written} file(s) in {args.dir}; {len(changes) - written - skipped} left as they were"
+          + (f"; {skipped} not written for this contract" if skipped else ""), file=sys.stderr)
     return 0

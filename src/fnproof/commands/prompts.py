@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from fnproof.core.contract import load_contract
 from fnproof.prompts import catalog as prompts
 from fnproof.prompts.lint import lint
 
@@ -19,6 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     show = sub.add_parser("show", parents=[common], help="print a rendered prompt, ready to paste")
     show.add_argument("spec", metavar="ID[@VERSION]", help="e.g. create-function or create-function@v1")
     show.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="set a variable (repeatable)")
+    show.add_argument("--contract", type=Path, metavar="FILE",
+                      help="render this contract (your function's own) instead of the prompt's default")
     show.add_argument("--slash-command", action="store_true",
                       help="render as the Claude Code slash command `fnproof init` writes ($ARGUMENTS)")
     diff = sub.add_parser("diff", parents=[common], help="unified diff of two versions, as rendered")
@@ -45,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "show":
         prompt = prompts.find(root, args.spec)
         mode = prompts.COMMAND if args.slash_command else prompts.SHOW
-        sys.stdout.write(prompts.render(prompt, prompts.parse_vars(args.var), mode=mode))
+        contract = load_contract(args.contract) if args.contract else None
+        sys.stdout.write(prompts.render(prompt, prompts.parse_vars(args.var), mode=mode, contract=contract))
         return 0
     if args.action == "diff":
         sys.stdout.write(prompts.diff(root, args.id, args.a, args.b, prompts.parse_vars(args.var), raw=args.raw))

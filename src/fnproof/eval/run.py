@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TextIO
 
 from fnproof import __version__
+from fnproof.core.contract import Contract
 from fnproof.core.datafile import read_text
 from fnproof.core.errors import SetupError, UsageError
 from fnproof.core.paths import data_path, data_root
@@ -38,6 +39,7 @@ DEFAULT_MAX_TOKENS = 32000
 # What the user types after the slash command; the prompt's `{{ arguments }}` becomes this.
 DEFAULT_INPUT = "Orders placed from our web shop's checkout page."
 FORMAT = 1
+CONTRACT_FILE = "contract.yaml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,7 @@ class EvalSpec:
     system_source: str
     claude_md_sha256: str | None
     batch: bool = False
+    contract: Contract | None = None  # the user's own; None: the prompt's default contract
 
 
 @dataclass(slots=True)
@@ -97,9 +100,9 @@ def system_prompt(path: Path | None) -> tuple[str, str, str | None]:
     return render_section(), "rules section rendered from checklists/rules.yaml", None
 
 
-def user_prompt(prompt: Prompt, variables: dict[str, str], input_text: str) -> str:
+def user_prompt(prompt: Prompt, variables: dict[str, str], input_text: str, contract: Contract | None = None) -> str:
     """The prompt as Claude Code sends a slash command: `$ARGUMENTS` replaced by the user's input."""
-    return render(prompt, variables, mode=COMMAND).replace("$ARGUMENTS", input_text)
+    return render(prompt, variables, mode=COMMAND, contract=contract).replace("$ARGUMENTS", input_text)
 
 
 def request_params(spec: EvalSpec, text: str) -> dict:
@@ -118,9 +121,14 @@ def sample_ids(n: int) -> list[str]:
 def new_run(out: Path, spec: EvalSpec, *, base_url: str | None, concurrency: int) -> Run:
     if out.exists() and any(out.iterdir()):
         raise UsageError("output folder exists and is not empty; choose another --out", where=str(out))
-    text = user_prompt(spec.prompt, spec.variables, spec.input_text)
+    text = user_prompt(spec.prompt, spec.variables, spec.input_text, spec.contract)
+    contract = spec.contract or spec.prompt.contract()
+    assert contract is not None, "a prompt to measure has a contract"
+    contract_text = read_text(Path(contract.source))
     (out / "samples").mkdir(parents=True, exist_ok=True)
     (out / "prompt.md").write_text(text, encoding="utf-8")
+    # The contract graded against travels with the run, so a regrade elsewhere grades the same thing.
+    (out / CONTRACT_FILE).write_text(contract_text, encoding="utf-8")
     (out / "system.md").write_text(spec.system_text, encoding="utf-8")
     prompt_path = spec.prompt.path.resolve()
     run = Run(out, {
@@ -133,7 +141,8 @@ def new_run(out: Path, spec: EvalSpec, *, base_url: str | None, concurrency: int
         "system": {"source": spec.system_source, "sha256": sha256(spec.system_text)},
         "claude_md_sha256": spec.claude_md_sha256,
         "runtime": spec.runtime, "profile": spec.profile, "checks": list(spec.only),
-        "contract": spec.prompt.contract_name,
+        "contract": contract.name,
+        "contract_file": {"source": contract.source, "saved_as": CONTRACT_FILE, "sha256": sha256(contract_text)},
         "model": spec.model,
         "params": {"max_tokens": spec.max_tokens, "temperature": spec.temperature, "samples": spec.samples,
                    "concurrency": concurrency, "batch": spec.batch},
@@ -200,8 +209,10 @@ def _load_json(path: Path) -> dict:
 
 
 def grade_options(run: Run, profile: str | None = None, only: tuple[str, ...] = (), parallel: int = 4) -> GradeOptions:
-    """The run's own grading settings (the prompt's contract and profile), unless overridden."""
-    contract = data_path("conformance", "contracts", f"{run.manifest.get('contract', 'orders')}.yaml")
+    """The run's own grading settings (its saved contract and the prompt's profile), unless overridden."""
+    saved = run.root / CONTRACT_FILE
+    contract = saved if saved.is_file() else data_path("conformance", "contracts",
+                                                        f"{run.manifest.get('contract', 'orders')}.yaml")
     return GradeOptions(run.manifest["runtime"], profile or run.manifest["profile"],
                         tuple(only) or tuple(run.manifest.get("checks") or ()), parallel, contract)
 

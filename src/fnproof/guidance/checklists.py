@@ -110,18 +110,25 @@ def _first_line(message: str) -> str:
     return line if len(line) <= 140 else line[:139] + "…"
 
 
-def evaluate(checklist: Checklist, report: dict[str, Any] | None) -> list[ItemState]:
+def evaluate(checklist: Checklist, report: dict[str, Any] | None, *, kind: str | None = None) -> list[ItemState]:
+    """Each item's state from the report's evidence. An item is judged by the checks of the
+    report's contract kind (or `kind`); one that none of them answers does not apply, and is left out."""
     outcomes = {c["id"]: c for c in report["checks"]} if report else {}
+    kind = (report or {}).get("kind") or kind or "http-idempotent"
+    of_kind = {spec.id for spec in all_checks(kind)}
     states = []
     for item in checklist.items:
         if item.human:
             states.append(ItemState(item, HUMAN, item.how or "a person answers this"))
             continue
+        checks = [c for c in item.checks if c in of_kind]
+        if not checks:
+            continue
         if report is None:
             states.append(ItemState(item, OPEN, "evidence: run `fnproof check` ("
-                                    + ", ".join(f"`{c}`" for c in item.checks) + ")"))
+                                    + ", ".join(f"`{c}`" for c in checks) + ")"))
             continue
-        results = [(c, outcomes.get(c)) for c in item.checks]
+        results = [(c, outcomes.get(c)) for c in checks]
         bad = [(c, r) for c, r in results if r and r["outcome"] in ("failed", "error")]
         passed = [c for c, r in results if r and r["outcome"] == "passed"]
         if bad:

@@ -60,6 +60,7 @@ class Prompt:
     path: Path
     meta: yaml.Node | None  # the front matter's YAML node, for lint's line numbers
     kind: Kind = "prompt"
+    kinds: tuple[str, ...] = ("http-idempotent",)  # the contract kinds it renders
 
     @property
     def ref(self) -> str:
@@ -143,7 +144,14 @@ def load_prompt(path: Path) -> Prompt:
         if name not in known:
             hint = "declare it under variables" if name.startswith("var.") else "see `fnproof prompts --help`"
             raise UsageError(f"unknown placeholder {{{{ {name} }}}}; {hint}", where=f"{source}:{line}")
+    kinds = tuple(data.get("kinds", ("http-idempotent",)))
     for condition in template.conditions():
+        if condition.var == "contract.kind":
+            stray = [v for v in condition.values if v not in kinds]
+            if stray:
+                raise UsageError(f"contract.kind is never {stray[0]!r} here; the prompt renders {', '.join(kinds)}",
+                                 where=f"{source}:{condition.line}")
+            continue
         variable = variables.get(condition.var)
         if variable is None:
             raise UsageError(f"condition uses undeclared variable {condition.var!r}",
@@ -156,7 +164,7 @@ def load_prompt(path: Path) -> Prompt:
     return Prompt(data["id"], data["version"], data["title"], data["summary"], data["change"], data.get("contract"),
                   tuple(data["situations"]) if "situations" in data else None, data.get("profile"),
                   tuple(data.get("runtimes", ())), data.get("arguments"), variables, tuple(data.get("rules", ())),
-                  tuple(data.get("checks", ())), template, path, node, data.get("kind", "prompt"))
+                  tuple(data.get("checks", ())), template, path, node, data.get("kind", "prompt"), kinds)
 
 
 def discover(root: Path) -> list[Path]:
@@ -241,10 +249,11 @@ def resolve_vars(prompt: Prompt, given: dict[str, str], *, strict: bool = True) 
     return values
 
 
-def _checks_list(prompt: Prompt) -> str:
-    specs = {spec.id: spec for spec in all_checks()}
-    lines = [f"- `{c}` ({specs[c].profile}): {specs[c].summary}" for c in prompt.checks]
-    if any(specs[c].needs for c in prompt.checks):
+def _checks_list(prompt: Prompt, kind: str) -> str:
+    specs = {spec.id: spec for spec in all_checks(kind)}
+    shown = [c for c in prompt.checks if c in specs]  # a prompt for several kinds lists each kind's own
+    lines = [f"- `{c}` ({specs[c].profile}): {specs[c].summary}" for c in shown]
+    if any(specs[c].needs for c in shown):
         lines.append("\nA check a runtime cannot run is reported `skipped` with the reason; that is not a pass.")
     return "\n".join(lines)
 
@@ -254,10 +263,21 @@ def _rules_list(prompt: Prompt) -> str:
     return "\n".join(f"- **{r.id} {r.title}.** {r.text}" for r in (book.get(i) for i in prompt.rules) if r)
 
 
-def render(prompt: Prompt, given: dict[str, str] | None = None, *, mode: str = SHOW, strict: bool = True) -> str:
+def render(prompt: Prompt, given: dict[str, str] | None = None, *, mode: str = SHOW, strict: bool = True,
+           contract: Contract | None = None) -> str:
+    """The prompt's text: its variables filled in, and its contract (or `contract`, a user's own) rendered."""
     variables = resolve_vars(prompt, given or {}, strict=strict)
-    contract = prompt.contract()
-    contract_fields = contract_text.fields(contract, prompt.situations) if contract else {}
+    if contract is not None and prompt.kind == "fragment":
+        contract = None
+    contract = contract or prompt.contract()
+    if contract is not None and contract.kind not in prompt.kinds:
+        newer = ", ".join(p.ref for p in _renders_kind(prompt.id, contract.kind)) or "no version yet"
+        raise UsageError(f"{prompt.ref} is written for {' and '.join(prompt.kinds)} contracts; {contract.source} is a"
+                         f" {contract.kind} contract (versions that render it: {newer})")
+    # The prompt's own situation list belongs to its own contract; a user's contract is shown whole.
+    only = prompt.situations if contract is not None and contract.source == _own_source(prompt) else None
+    contract_fields = contract_text.fields(contract, only) if contract else {}
+    conditions = {**variables, "contract.kind": contract.kind if contract else ""}
 
     def resolve(name: str) -> str:
         space, _, rest = name.partition(".")
@@ -266,9 +286,10 @@ def render(prompt: Prompt, given: dict[str, str] | None = None, *, mode: str = S
         if space == "contract":
             return contract_fields[rest]()
         if name == "checks.list":
-            return _checks_list(prompt)
+            return _checks_list(prompt, contract.kind if contract else "http-idempotent")
         if name == "checks.ids":
-            return ", ".join(f"`{c}`" for c in prompt.checks)
+            kind_ids = {spec.id for spec in all_checks(contract.kind)} if contract else set(prompt.checks)
+            return ", ".join(f"`{c}`" for c in prompt.checks if c in kind_ids)
         if name == "rules.list":
             return _rules_list(prompt)
         if name == "arguments":
@@ -277,9 +298,21 @@ def render(prompt: Prompt, given: dict[str, str] | None = None, *, mode: str = S
             return str({"ref": prompt.ref}.get(rest) or getattr(prompt, rest))
         raise AssertionError(name)  # load_prompt rejected anything else
 
-    text = prompt.template.render(resolve, variables)
+    text = prompt.template.render(resolve, conditions)
     text = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
     return text + "\n"
+
+
+def _own_source(prompt: Prompt) -> str | None:
+    if prompt.contract_name is None:
+        return None
+    return str(data_path("conformance", "contracts", f"{prompt.contract_name}.yaml"))
+
+
+def _renders_kind(prompt_id: str, kind: str) -> list[Prompt]:
+    root = prompts_dir()
+    return [p for p in (load_prompt(path) for path in discover(root) if path.parent.name == prompt_id)
+            if kind in p.kinds]
 
 
 def diff(root: Path, prompt_id: str, a: str, b: str, given: dict[str, str] | None = None, *, raw: bool = False) -> str:

@@ -17,7 +17,9 @@ from pathlib import Path
 import mistune
 
 from fnproof.conformance.checks.registry import PROFILES, all_checks
+from fnproof.core.contract import Contract, load_contract
 from fnproof.core.errors import UsageError
+from fnproof.core.paths import data_path
 from fnproof.prompts.catalog import COMMAND, SHOW, Prompt, discover, load_prompt, render
 
 SECRET_PATTERNS = {
@@ -78,11 +80,21 @@ def markdown_problems(text: str, *, titled: bool = True) -> list[str]:
     return problems
 
 
+# A contract of each kind to render a prompt with (the prompt's own covers its first kind).
+SAMPLE_CONTRACTS = {"webhook": ("conformance", "contracts", "starters", "webhook-stripe.yaml")}
+
+
 def _renderings(prompt: Prompt):
     choices = [[(name, value) for value in (v.values or (v.default,))] for name, v in prompt.variables.items()]
-    for combo in itertools.product(*choices):
-        for mode in (SHOW, COMMAND):
-            yield dict(combo), mode
+    own = prompt.contract()
+    contracts: list[Contract | None] = [own]
+    for kind in prompt.kinds:
+        if own is not None and kind != own.kind and kind in SAMPLE_CONTRACTS:
+            contracts.append(load_contract(data_path(*SAMPLE_CONTRACTS[kind])))
+    for contract in contracts:
+        for combo in itertools.product(*choices):
+            for mode in (SHOW, COMMAND):
+                yield dict(combo), mode, contract
 
 
 def lint_prompt(prompt: Prompt) -> tuple[list[str], int]:
@@ -114,10 +126,12 @@ def lint_prompt(prompt: Prompt) -> tuple[list[str], int]:
     for number, what in secrets_in(raw):
         problems.append(f"{prompt.path}:{number}: looks like {what}; prompts carry placeholders, never secrets")
     count = 0
-    for variables, mode in _renderings(prompt):
+    for variables, mode, contract in _renderings(prompt):
         count += 1
-        text = render(prompt, variables, mode=mode)
+        text = render(prompt, variables, mode=mode, contract=contract)
         label = ", ".join(f"{k}={v}" for k, v in variables.items()) or "defaults"
+        if contract is not None and contract.name != prompt.contract_name:
+            label += f", contract {contract.name}"
         for problem in markdown_problems(text, titled=prompt.kind == "prompt"):
             problems.append(f"{prompt.path}: rendered ({label}, {mode}): {problem}")
         for number, what in secrets_in(text):

@@ -5,7 +5,8 @@ Two constructs, nothing else:
 - `{{ NAME }}` inserts a value: `var.X` (a declared variable), `contract.X`, `checks.X`,
   `rules.X`, `prompt.X`, or `arguments` (the user's input; `$ARGUMENTS` in a slash command).
 - A line holding only `{% if COND %}`, `{% elif COND %}`, `{% else %}` or `{% endif %}`
-  chooses lines; blocks nest. COND is `var.X == v`, `var.X != v` or `var.X in v1, v2`.
+  chooses lines; blocks nest. COND is `var.X == v`, `var.X != v` or `var.X in v1, v2`, and
+  `contract.kind` may stand where `var.X` does (the rendered contract's kind).
 
 Any other `{{` or `{%` is an error at its line, so a typo never reaches a pasted prompt.
 """
@@ -21,7 +22,7 @@ from fnproof.core.errors import UsageError
 
 _BLOCK = re.compile(r"^[ \t]*\{%-?\s*(?P<tag>if|elif|else|endif)\b(?P<rest>.*?)-?%\}[ \t]*$")
 _EXPR = re.compile(r"\{\{\s*(?P<name>[A-Za-z_][\w.]*)\s*\}\}")
-_COND = re.compile(r"^var\.(?P<var>[A-Za-z_]\w*)\s*(?P<op>==|!=|\bin\b)\s*(?P<values>.+)$")
+_COND = re.compile(r"^(?P<var>var\.[A-Za-z_]\w*|contract\.kind)\s*(?P<op>==|!=|\bin\b)\s*(?P<values>.+)$")
 _OPS: dict[str, Literal["==", "!=", "in"]] = {"==": "==", "!=": "!=", "in": "in"}  # what _COND admits
 _VALUE = re.compile(r"^[\"']?(?P<v>[A-Za-z0-9._-]+)[\"']?$")
 
@@ -76,7 +77,7 @@ class Template:
 
     def variables_used(self) -> set[str]:
         names = {n.split(".", 1)[1] for n, _ in self.placeholders() if n.startswith("var.")}
-        return names | {c.var for c in self.conditions()}
+        return names | {c.var for c in self.conditions() if not c.var.startswith("contract.")}
 
     def render(self, resolve: Callable[[str], str], variables: Mapping[str, str]) -> str:
         out: list[str] = []
@@ -116,7 +117,8 @@ def _render(nodes, resolve, variables, out: list[str]) -> None:
 def _condition(rest: str, line: int, where: Callable[[int], str]) -> Condition:
     match = _COND.match(rest.strip())
     if not match:
-        raise UsageError(f"condition {rest.strip()!r}: write var.NAME == value, != value, or in v1, v2",
+        raise UsageError(f"condition {rest.strip()!r}: write var.NAME (or contract.kind) == value, != value,"
+                         " or in v1, v2",
                          where=where(line))
     raw_values = [v.strip() for v in match["values"].split(",")] if match["op"] == "in" else [match["values"].strip()]
     values = []
@@ -125,7 +127,8 @@ def _condition(rest: str, line: int, where: Callable[[int], str]) -> Condition:
         if not value:
             raise UsageError(f"condition value {raw!r}: use letters, digits, '.', '_' or '-'", where=where(line))
         values.append(value["v"])
-    return Condition(match["var"], _OPS[match["op"]], tuple(values), line)
+    name = match["var"]  # `var.X` is the variable X; `contract.kind` keeps its name
+    return Condition(name[4:] if name.startswith("var.") else name, _OPS[match["op"]], tuple(values), line)
 
 
 def parse(text: str, *, source: str, first_line: int = 1) -> Template:
