@@ -71,3 +71,93 @@ def test_a_users_own_contract_drives_every_check():
     assert [r.id for r in own.results if r.outcome == "skipped"] == ["store-unavailable"]
     default = check_target(handler, profile="seed")
     assert {r.id for r in default.results if r.outcome == "failed"} == {r.id for r in default.results}
+
+
+STARTERS = ROOT / "conformance/contracts/starters"
+
+
+def _problems(path):
+    from fnproof.core.contract import contract_problems
+
+    return contract_problems(path)[0]
+
+
+def test_every_problem_is_reported_at_its_own_line_in_plain_words(tmp_path):
+    path = write(tmp_path / "c.yaml", "kind: webhook\nname: Hook\nroute: {method: POST, path: hooks}\n"
+                 "signatrue: {preset: github, secret_env: S}\nevent_id: {header: X-Id}\nvalid_bodies: [{a: 1}]\n"
+                 "invalid_json_bodies: [x]\nerror_code: error\nsituations: {accepted: {status: 202}}\n"
+                 "effects: {attribute: id}\nreuse_body: {}\n")
+    lines = [str(p) for p in _problems(path)]
+    assert f"{path}:2: name: must be lower-case letters, digits and - (it names files and runs)" in lines
+    assert f"{path}:3: route.path: must start with /" in lines
+    assert f"{path}:4: signatrue: unknown key `signatrue` (did you mean `signature`?)" in lines
+    assert f"{path}:8: error_code: must be a JSON pointer such as /error or /customer/email" in lines
+    assert f"{path}:11: reuse_body: does not belong in a webhook contract" in lines
+    missing = [line for line in lines if "is missing" in line]
+    assert {m.split("`")[1] for m in missing} >= {"signature", "unauthorized", "invalid_json", "not_found"}
+    assert not any("does not match" in line or "'" in line.split(": ", 2)[-1] for line in lines), lines
+
+
+@pytest.mark.parametrize("source, old, new, field, words", [
+    ("orders.yaml", "other_methods: [GET, PUT, DELETE, PATCH]", "other_methods: [GET, POST]", "other_methods",
+     "POST is the route's own method"),
+    ("orders.yaml", "  status: [202]", "  status: [204]", "accepted.status",
+     "204 carries no body, but resource_id /orderId must be in it"),
+    ("starters/webhook-github.yaml", "error_code: /error\n", "", "situations.unauthorized",
+     "gives a code, but the contract has no error_code"),
+    ("starters/webhook-github.yaml", "acknowledgement: {body: any}", "acknowledgement: {body: json}",
+     "situations.accepted", "204 carries no body, but acknowledgement.body says json"),
+])
+def test_a_contract_that_contradicts_itself_is_refused(tmp_path, source, old, new, field, words):
+    text = (ROOT / "conformance/contracts" / source).read_text()
+    assert old in text
+    problems = _problems(write(tmp_path / "c.yaml", text.replace(old, new, 1)))
+    assert any(p.field == field and words in p.message for p in problems), [str(p) for p in problems]
+
+
+@pytest.mark.parametrize("preset", ["github", "stripe", "standard-webhooks", "slack", "shopify"])
+def test_contract_new_writes_a_sound_starting_file(cli, tmp_path, preset):
+    out = tmp_path / f"{preset}.yaml"
+    code, _, err = cli("contract", "new", "--kind", "webhook", "--preset", preset, "--out", out)
+    assert code == 0, err
+    code, _, err = cli("contract", "check", out)
+    assert code == 0 and "a sound webhook contract" in err
+    contract = load_contract(out)
+    assert contract.kind == "webhook" and contract.signature.preset == preset and contract.effects is not None
+    code, _, err = cli("contract", "new", "--kind", "webhook", "--preset", preset, "--out", out)
+    assert code == 2 and "never overwrites" in err
+
+
+def test_contract_new_needs_a_preset_for_a_webhook_and_check_exits_1_on_problems(cli, tmp_path):
+    code, _, err = cli("contract", "new", "--kind", "webhook")
+    assert code == 2 and "--preset" in err
+    bad = write(tmp_path / "c.yaml", "name: x\n")
+    code, out, _ = cli("contract", "check", bad)
+    assert code == 1 and out.count(str(bad)) >= 5  # every missing key, one line each
+
+
+def test_a_key_in_the_body_is_written_fresh_by_the_suite(tmp_path):
+    text = (ROOT / "conformance/contracts/orders.yaml").read_text()
+    text = text.replace("key_header: Idempotency-Key", "key: {pointer: /requestId}")
+    text = text.replace("valid_bodies:\n  - {amount: 32.5,", "valid_bodies:\n  - {requestId: x, amount: 32.5,")
+    text = text.replace("  - {amount: 1200,", "  - {requestId: x, amount: 1200,")
+    contract = load_contract(write(tmp_path / "c.yaml", text))
+    assert contract.key.pointer == "/requestId" and contract.key_header is None
+    from fnproof.conformance.checks.context import CheckContext
+    from fnproof.conformance.http import Canaries
+
+    ctx = CheckContext(contract, None, Canaries.fresh(), "x")  # type: ignore[arg-type]
+    first, second = ctx.request(), ctx.request()
+    import json
+
+    ids = {json.loads(r.body)["requestId"] for r in (first, second)}
+    assert len(ids) == 2 and "x" not in ids
+    assert "requestId" not in json.loads(ctx.request(key=None).body)
+
+
+def test_a_webhook_contract_loads_its_preset():
+    contract = load_contract(STARTERS / "webhook-stripe.yaml")
+    assert (contract.kind, contract.key.pointer, contract.signature.layout) == ("webhook", "/id", "stripe")
+    scheme = contract.signature
+    assert scheme.tolerance_s == 300 and scheme.several and not scheme.rejects_future
+    assert contract.effects.attribute == "event_id" and contract.tables() == {"EVENTS_TABLE": "pk"}

@@ -201,3 +201,56 @@ def test_stop_hook_lets_unrelated_sessions_stop(cli, tmp_path, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps({"session_id": "s2", "stop_hook_active": False})))
     code, out, err = cli("hook", "stop", "--target", "src/handler.mjs")
     assert (code, out, err) == (0, "", "")
+
+
+def test_one_contract_through_init_hook_ci_and_commands(cli, tmp_path):
+    """A user's webhook contract reaches every file init writes, and nothing asks for orders."""
+    contract = tmp_path / "contracts" / "gh.yaml"
+    contract.parent.mkdir()
+    assert cli("contract", "new", "--kind", "webhook", "--preset", "github", "--out", contract)[0] == 0
+    code, out, err = cli("init", tmp_path, "--contract", contract)
+    assert code == 0, err
+    settings = json.loads((tmp_path / ".claude" / "settings.json").read_text())
+    assert _stop_commands(settings) == [
+        "fnproof hook stop --target src/handler.mjs --contract contracts/gh.yaml --profile production"]
+    workflow = (tmp_path / ".github" / "workflows" / "fnproof.yml").read_text()
+    assert "fnproof check src/handler.mjs --contract contracts/gh.yaml --profile production" in workflow
+    command = (tmp_path / ".claude" / "commands" / "fnproof-create-function.md").read_text()
+    assert "POST /webhooks/github" in command and "X-Hub-Signature-256" in command and "/orders" not in command
+    assert "--contract contracts/gh.yaml" in command and "Idempotency-Key" not in command
+    # Prompts that render no webhook contract yet are not written, and init says so.
+    assert "skipped   .claude/commands/fnproof-review-function.md" in out
+    assert not (tmp_path / ".claude" / "commands" / "fnproof-review-function.md").exists()
+
+
+def test_init_refuses_a_contract_outside_the_repository_or_broken(cli, tmp_path):
+    outside = write(tmp_path / "elsewhere.yaml", (ROOT / "conformance/contracts/orders.yaml").read_text())
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    code, _, err = cli("init", repo, "--contract", outside)
+    assert code == 2 and "must live in the repository" in err and not any(repo.iterdir())
+    broken = write(repo / "c.yaml", "name: Broken\n")
+    code, _, err = cli("init", repo, "--contract", broken)
+    assert code == 2 and str(broken) in err and [p.name for p in repo.iterdir()] == ["c.yaml"]
+
+
+def test_stop_hook_checks_against_the_contract_it_was_given(tmp_path, monkeypatch):
+    monkeypatch.delenv("CLAUDE_PROJECT_DIR", raising=False)
+    write(tmp_path / "src" / "handler.mjs", "export const handler = async () => ({});\n")
+    check = FakeCheck(1)
+    code, message = stop_hook.stop({"session_id": "s3", "cwd": str(tmp_path)}, target="src/handler.mjs",
+                                   profile="production", max_rounds=5, contract="gh.yaml", state_dir=tmp_path / "s",
+                                   check=check)
+    assert check.calls[0][0] == ["check", "src/handler.mjs", "--contract", "gh.yaml", "--profile", "production"]
+    assert code == 2 and "--contract gh.yaml" in message and "not the contract" in message
+
+
+def test_prompts_show_renders_a_users_contract(cli):
+    starter = ROOT / "conformance/contracts/starters/webhook-standard-webhooks.yaml"
+    code, out, err = cli("prompts", "show", "create-function", "--contract", starter, "--var", "runtime=workers")
+    assert code == 0, err
+    assert "webhook-signature" in out and "`{id}.{t}.{body}`" not in out and "<event id>.<timestamp>.<raw body>" in out
+    assert "messages" in out and "`message_id`" in out and "Durable Object (one object per key" not in out
+    code, _, err = cli("prompts", "show", "create-function@v2", "--contract",
+                       ROOT / "conformance/contracts/starters/webhook-github.yaml")
+    assert code == 2 and "create-function@v3" in err and "webhook contract" in err

@@ -25,16 +25,17 @@ def auth_required(ctx: CheckContext) -> None:
 
 @check("auth-before-replay", profile="production")
 def auth_before_replay(ctx: CheckContext) -> None:
-    """After an order is stored, its key and body without the secret give 401, never the order."""
+    """After a resource is stored, its key and body without the secret give 401, never the resource."""
     _needs_auth(ctx)
     env = ctx.environment()
     key = ctx.key()
     stored = ctx.request(key=key)
-    order_id = ctx.expect_accepted(stored, ctx.send(env, stored))
+    resource_id = ctx.expect_accepted(stored, ctx.send(env, stored))
     for secret in (None, ctx.canaries.wrong_secret):
         request = ctx.request(key=key, secret=secret)
         response = ctx.send(env, request)
-        if order_id in response.body.decode(errors="replace"):
-            raise CheckFailed("an unauthenticated caller saw the stored order", request=request, response=response,
+        if resource_id in response.body.decode(errors="replace"):
+            raise CheckFailed(f"an unauthenticated caller saw the stored {ctx.noun}", request=request,
+                              response=response,
                               expected="401 before any idempotency lookup")
         ctx.expect(request, response, "unauthorized")

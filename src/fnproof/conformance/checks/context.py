@@ -107,6 +107,13 @@ class CheckContext:
     def noun(self) -> str:
         return self.contract.resource
 
+    @property
+    def nouns(self) -> str:
+        word = self.contract.resource
+        if word.endswith("y") and word[-2:-1] not in "aeiou":
+            return word[:-1] + "ies"
+        return word + ("es" if word.endswith(("s", "x", "sh", "ch")) else "s")
+
     # requests ------------------------------------------------------------------------
     def body(self, index: int = 0, *, key: Any = _DEFAULT) -> bytes:
         """A valid body: personal data and fresh unique values filled in, the key at its pointer."""

@@ -15,7 +15,7 @@ KEYS = 3
 
 @check("replay-after-cold-start", profile="production", needs=["environments"])
 def replay_after_cold_start(ctx: CheckContext) -> None:
-    """The replay reaches a new environment and still gets the same order."""
+    """The replay reaches a new environment and still gets the same resource."""
     request = ctx.request()
     with ctx.environment() as first_env:
         first = ctx.send(first_env, request)
@@ -37,7 +37,7 @@ def _burst(ctx: CheckContext, envs: list, request: Request) -> list[Response]:
 
 @check("concurrent-duplicates", profile="production", needs=["environments"])
 def concurrent_duplicates(ctx: CheckContext) -> None:
-    """8 warm environments get the same key at once, for 3 keys: one order per key, the rest 409 or it."""
+    """8 warm environments get the same key at once, for 3 keys: one resource per key, the rest 409 or it."""
     envs = [ctx.environment() for _ in range(ENVIRONMENTS)]
     with ThreadPoolExecutor(ENVIRONMENTS) as pool:  # warm: init, plus one order of their own
         list(pool.map(lambda env: (env.prepare(), ctx.send(env, ctx.request())), envs))
@@ -52,17 +52,18 @@ def concurrent_duplicates(ctx: CheckContext) -> None:
             else:
                 ids.add(ctx.expect_accepted(request, response, replay=None))
         if len(ids) > 1:
-            raise CheckFailed(f"{len(ids)} different orders for one key from {ENVIRONMENTS} simultaneous requests: "
+            raise CheckFailed(f"{len(ids)} different {ctx.nouns} for one key from {ENVIRONMENTS} simultaneous"
+                              " requests: "
                               f"{', '.join(sorted(ids))}", request=request,
-                              expected="one order per key; the other requests 409 or that same order")
+                              expected=f"one {ctx.noun} per key; the other requests 409 or that same {ctx.noun}")
         if not ids:
-            raise CheckFailed(f"none of {ENVIRONMENTS} simultaneous requests created the order", request=request,
-                              response=responses[0], expected="exactly one order")
+            raise CheckFailed(f"none of {ENVIRONMENTS} simultaneous requests created the {ctx.noun}", request=request,
+                              response=responses[0], expected=f"exactly one {ctx.noun}")
 
 
 @check("key-reuse-422", profile="production")
 def key_reuse(ctx: CheckContext) -> None:
-    """The same key with a different payload gives 422, not the stored order and not a new one."""
+    """The same key with a different payload gives the key-reused answer, not the stored resource, not a new one."""
     env = ctx.environment()
     key = ctx.key()
     original = ctx.request(key=key)
