@@ -142,3 +142,16 @@ def test_the_kits_checklists_cite_only_registered_checks():
         for item in checklist.items:
             assert item.human != bool(item.checks), item.id
             assert set(item.checks) <= known
+
+
+def test_hints_name_the_report_platforms_commands_only(cli, tmp_path):
+    report = _report(tmp_path, {})
+    data = json.loads(report.read_text())
+    data["runtime"] = "workers"
+    report.write_text(json.dumps(data))
+    _, out, _ = cli("checklist", "deploy", "--report", report)
+    items = _item_lines(out)
+    assert "wrangler deploy" in items["human-commands"] and "aws lambda" not in items["human-commands"]
+    _, out, _ = cli("checklist", "deploy")
+    items = _item_lines(out)
+    assert "Lambda: " in items["human-commands"] and "Workers: " in items["human-commands"]

@@ -24,7 +24,7 @@ class TerminalReporter:
     def header(self, report: RunReport) -> None:
         print(f"fnproof {__version__}: {report.target}", file=self.stream)
         print(f"  runtime {report.runtime} ({report.runtime_reason}); profile {report.profile}; "
-              f"contract {report.contract}", file=self.stream, flush=True)
+              f"contract {report.contract} ({report.kind})", file=self.stream, flush=True)
 
     def on_result(self, result: CheckResult) -> None:
         self.done += 1

@@ -31,7 +31,18 @@ class Item:
     question: str
     checks: tuple[str, ...]
     human: bool
-    how: str | None
+    how: str | None  # for every platform
+    how_by_platform: tuple[tuple[str, str], ...] = ()  # ("lambda", ...), ("workers", ...)
+
+    def hint(self, runtime: str | None) -> str | None:
+        """How to answer it on the report's platform (every platform's way without a report)."""
+        if not self.how_by_platform:
+            return self.how
+        platform = "workers" if runtime == "workers" else "lambda" if runtime and runtime.startswith("lambda") else None
+        chosen = [(p, text) for p, text in self.how_by_platform if platform is None or p == platform]
+        if len(chosen) == 1:
+            return chosen[0][1]
+        return "; ".join(f"{'Lambda' if p == 'lambda' else 'Workers'}: {text}" for p, text in chosen) or self.how
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +108,14 @@ def load_checklist(path: Path) -> Checklist:
                 line = node_line(node, ("items", index, "checks", position))
                 raise UsageError(f"items[{index}] {raw['id']}: unknown check id {check_id!r}", where=f"{source}:{line}")
         items.append(Item(raw["id"], " ".join(raw["question"].split()), tuple(raw.get("checks", ())),
-                          bool(raw.get("human")), " ".join(raw["how"].split()) if raw.get("how") else None))
+                          bool(raw.get("human")), *_hints(raw.get("how"))))
     return Checklist(data["name"], data["title"], data.get("intro"), tuple(items), source)
+
+
+def _hints(raw: Any) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    if isinstance(raw, dict):
+        return None, tuple((platform, " ".join(text.split())) for platform, text in raw.items())
+    return (" ".join(raw.split()) if raw else None), ()
 
 
 def load_report(path: Path) -> dict[str, Any]:
@@ -119,7 +136,7 @@ def evaluate(checklist: Checklist, report: dict[str, Any] | None, *, kind: str |
     states = []
     for item in checklist.items:
         if item.human:
-            states.append(ItemState(item, HUMAN, item.how or "a person answers this"))
+            states.append(ItemState(item, HUMAN, item.hint((report or {}).get("runtime")) or "a person answers this"))
             continue
         checks = [c for c in item.checks if c in of_kind]
         if not checks:
