@@ -13,6 +13,7 @@ import json
 import secrets
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fnproof.conformance.checks.registry import CheckFailed, CheckSkipped
@@ -87,6 +88,24 @@ class CheckContext:
         with self._lock:
             self._envs.append(env)
         return env
+
+    def warm_environments(self, count: int) -> list[Environment]:
+        """`count` environments, each through init and one request of its own, so a burst finds them warm."""
+        envs = [self.environment() for _ in range(count)]
+        with ThreadPoolExecutor(count) as pool:
+            list(pool.map(lambda env: (env.prepare(), self.send(env, self.request())), envs))
+        return envs
+
+    def burst(self, envs: list[Environment], request: Request) -> list[Response]:
+        """Send one request to every environment at the same instant (a barrier)."""
+        gate = threading.Barrier(len(envs))
+
+        def fire(env: Environment) -> Response:
+            gate.wait()
+            return self.send(env, request)
+
+        with ThreadPoolExecutor(len(envs)) as pool:
+            return list(pool.map(fire, envs))
 
     def key(self) -> str:
         """A fresh idempotency key or event id, shaped like the ones providers send."""

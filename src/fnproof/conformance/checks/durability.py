@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 from fnproof.conformance.checks.context import CheckContext
 from fnproof.conformance.checks.registry import BOTH, CheckFailed, check
-from fnproof.conformance.http import Request, Response
 
 ENVIRONMENTS = 8
 KEYS = 3
@@ -23,28 +19,14 @@ def replay_after_cold_start(ctx: CheckContext) -> None:
     ctx.expect_replay(first, request, ctx.send(ctx.environment(), request))
 
 
-def _burst(ctx: CheckContext, envs: list, request: Request) -> list[Response]:
-    """Send one request to every environment at the same instant (a barrier)."""
-    gate = threading.Barrier(len(envs))
-
-    def fire(env) -> Response:
-        gate.wait()
-        return ctx.send(env, request)
-
-    with ThreadPoolExecutor(len(envs)) as pool:
-        return list(pool.map(fire, envs))
-
-
 @check("concurrent-duplicates", profile="production", needs=["environments"])
 def concurrent_duplicates(ctx: CheckContext) -> None:
     """8 warm environments get the same key at once, for 3 keys: one resource per key, the rest 409 or it."""
-    envs = [ctx.environment() for _ in range(ENVIRONMENTS)]
-    with ThreadPoolExecutor(ENVIRONMENTS) as pool:  # warm: init, plus one order of their own
-        list(pool.map(lambda env: (env.prepare(), ctx.send(env, ctx.request())), envs))
+    envs = ctx.warm_environments(ENVIRONMENTS)
     in_progress = {o.status for o in ctx.contract.situation("in_progress") or ()}
     for _ in range(KEYS):
         request = ctx.request()
-        responses = _burst(ctx, envs, request)
+        responses = ctx.burst(envs, request)
         ids = set()
         for response in responses:
             if response.outcome == "ok" and response.status in in_progress:

@@ -7,9 +7,8 @@ receiver's answer says little (an empty 200 is a fine acknowledgement).
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from fnproof.conformance.checks.context import CheckContext
 from fnproof.conformance.checks.registry import CheckFailed, CheckSkipped, check
@@ -39,13 +38,21 @@ def _event_id(ctx: CheckContext, request: Request) -> str:
     return value
 
 
+@contextmanager
+def _reframed(summary: str, expected: str | None = None) -> Iterator[None]:
+    """A failure inside, told as what this check was trying: `summary: <the local fact>`."""
+    try:
+        yield
+    except CheckFailed as failed:
+        f = failed.failure
+        raise CheckFailed(f"{summary}: {f.summary}", request=f.request, response=f.response,
+                          expected=expected or f.expected) from None
+
+
 def _rejected_without_effect(ctx: CheckContext, env: Environment, request: Request, what: str) -> None:
     response = ctx.send(env, request)
-    try:
+    with _reframed(what):
         ctx.expect(request, response, "unauthorized")
-    except CheckFailed as failed:
-        raise CheckFailed(f"{what}: {failed.failure.summary}", request=request, response=response,
-                          expected=failed.failure.expected) from None
     ctx.expect_effects(_event_id(ctx, request), 0, request=request, response=response, why=f" ({what})")
 
 
@@ -89,12 +96,9 @@ def signature_raw_body(ctx: CheckContext) -> None:
         key = ctx.key()
         request = ctx.request(key=key, body=encode(json.loads(ctx.body(key=key))))
         response = ctx.send(env, request)
-        try:
+        with _reframed(f"a correctly signed body ({how}) was refused",
+                       "the signature checked over the raw bytes received, then 2xx"):
             ctx.expect_acknowledged(request, response)
-        except CheckFailed as failed:
-            raise CheckFailed(f"a correctly signed body ({how}) was refused: {failed.failure.summary}",
-                              request=request, response=response,
-                              expected="the signature checked over the raw bytes received, then 2xx") from None
         ctx.expect_effects(_event_id(ctx, request), 1, request=request, response=response, why=f" ({how})")
 
 
@@ -143,28 +147,14 @@ def redelivery_after_cold_start(ctx: CheckContext) -> None:
                        why=" after a redelivery to a fresh environment")
 
 
-def _burst(ctx: CheckContext, envs: list[Environment], request: Request) -> list[Response]:
-    """Send one delivery to every environment at the same instant (a barrier)."""
-    gate = threading.Barrier(len(envs))
-
-    def fire(env: Environment) -> Response:
-        gate.wait()
-        return ctx.send(env, request)
-
-    with ThreadPoolExecutor(len(envs)) as pool:
-        return list(pool.map(fire, envs))
-
-
 @check("concurrent-deliveries", profile="production", kinds=WEBHOOK, needs=["effects", "environments"])
 def concurrent_deliveries(ctx: CheckContext) -> None:
     """The same delivery to 8 warm environments at once, for 3 events: one effect per event."""
-    envs = [ctx.environment() for _ in range(ENVIRONMENTS)]
-    with ThreadPoolExecutor(ENVIRONMENTS) as pool:  # warm: init, plus one delivery of their own
-        list(pool.map(lambda env: (env.prepare(), ctx.send(env, ctx.request())), envs))
+    envs = ctx.warm_environments(ENVIRONMENTS)
     in_progress = {a.status for a in ctx.contract.situation("in_progress") or ()}
     for _ in range(EVENTS):
         request = ctx.request()
-        for response in _burst(ctx, envs, request):
+        for response in ctx.burst(envs, request):
             if response.outcome == "ok" and response.status in in_progress:
                 ctx.expect(request, response, "in_progress")
             else:
@@ -181,10 +171,7 @@ def secret_rotation(ctx: CheckContext) -> None:
         raise CheckSkipped(f"the {scheme.name if scheme else 'contract'} scheme carries one signature per delivery")
     request = ctx.request(flaw="rotated")
     response = ctx.send(ctx.environment(), request)
-    try:
+    with _reframed("the right signature, second of two, was refused",
+                   "every signature in the header tried; any valid one accepts"):
         ctx.expect_acknowledged(request, response)
-    except CheckFailed as failed:
-        raise CheckFailed(f"the right signature, second of two, was refused: {failed.failure.summary}",
-                          request=request, response=response,
-                          expected="every signature in the header tried; any valid one accepts") from None
     ctx.expect_effects(_event_id(ctx, request), 1, request=request, response=response)
