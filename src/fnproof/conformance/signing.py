@@ -21,7 +21,7 @@ from typing import Literal
 from fnproof.core.contract import SignatureScheme
 
 Flaw = Literal["none", "unsigned", "malformed", "wrong-secret", "other-body", "bare-secret", "stale", "future",
-               "rotated"]
+               "rotated", "rotated-first"]
 _DIGESTS = {"sha256": hashlib.sha256, "sha1": hashlib.sha1, "sha512": hashlib.sha512}
 
 
@@ -90,9 +90,9 @@ def sign(scheme: SignatureScheme, secret: str, body: bytes, *, event_id: str, fl
         value = _header_value(scheme, ["not-a-signature"], timestamp)
     elif flaw == "bare-secret":  # the secret itself where the signature goes: a test-only backdoor accepts it
         value = secret
-    elif flaw == "rotated":  # the right signature, but not first: a receiver must try every one
+    elif flaw in ("rotated", "rotated-first"):  # one right signature among others: a receiver tries every one
         wrong = signature(scheme, decoy, body, timestamp=timestamp, event_id=event_id)
-        value = _header_value(scheme, [wrong, good], timestamp)
+        value = _header_value(scheme, [wrong, good] if flaw == "rotated" else [good, wrong], timestamp)
     else:
         value = _header_value(scheme, [good], timestamp)
     headers.append((scheme.header, value))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fnproof.conformance.checks.context import CheckContext
-from fnproof.conformance.checks.registry import BOTH, CheckFailed, check
+from fnproof.conformance.checks.registry import BOTH, CheckFailed, CheckSkipped, check
 
 
 @check("missing-key-400", profile="seed")
@@ -56,9 +56,11 @@ def invalid_json_separation(ctx: CheckContext) -> None:
                               expected=f"separate codes for malformed JSON and invalid {ctx.noun} bodies")
 
 
-@check("invalid-order-400", profile="seed")
+@check("invalid-order-400", profile="seed", kinds=BOTH)
 def invalid_order(ctx: CheckContext) -> None:
     """Each well-formed but invalid body gives the contract's invalid-body answer, never a 5xx."""
+    if not ctx.contract.invalid_bodies:
+        raise CheckSkipped(f"the contract ({ctx.contract.source}) lists no invalid bodies")
     env = ctx.environment()
     for invalid in ctx.contract.invalid_bodies:
         request = ctx.request(body=invalid.text.encode())

@@ -8,6 +8,8 @@ from fnproof.conformance.checks.context import CheckContext
 from fnproof.conformance.checks.registry import BOTH, CheckFailed, check
 from fnproof.conformance.http import Request
 from fnproof.conformance.runtimes.base import Environment
+from fnproof.conformance.signing import signature
+from fnproof.core.contract import resolve_pointer
 
 
 def _traffic(ctx: CheckContext, env: Environment) -> None:
@@ -45,19 +47,35 @@ def json_logs(ctx: CheckContext) -> None:
                               expected="one JSON object per log line (structured logs)")
 
 
-def _credentials(ctx: CheckContext, requests: list[Request]) -> dict[str, str]:
-    """The values of the signature headers sent: derived from the secret, they are secrets too."""
+def _credentials(ctx: CheckContext, requests: list[Request]) -> list[tuple[str, str]]:
+    """Signatures derived from the secret: the ones sent, and the right one for every request
+    (which a receiver computes to compare, and must not log on a mismatch either)."""
     scheme = ctx.contract.signature
     if scheme is None:
-        return {}
-    found = {}
+        return []
+    found = []
     for request in requests:
-        value = request.header(scheme.header)
-        for part in (value or "").replace(",", " ").split():
-            candidate = part.split("=", 1)[-1]
-            if len(candidate) >= 16:  # a signature, not a scheme tag such as v1 or t
-                found[f"a {scheme.header} signature value"] = candidate
+        value = request.header(scheme.header) or ""
+        parts = [part.split("=", 1)[-1] for part in value.replace(",", " ").split()]
+        found += [(f"a {scheme.header} value the caller sent", p) for p in parts if len(p) >= 16]  # not v1 or t
+        stamp = request.header(scheme.timestamp_header) if scheme.timestamp_header else \
+            next((p[2:] for p in value.split(",") if p.startswith("t=")), "0")
+        event_id = _event_id_of(ctx, request)
+        if stamp and stamp.isdigit() and request.body is not None:
+            right = signature(scheme, ctx.canaries.secret, request.body, timestamp=int(stamp), event_id=event_id)
+            found.append(("the signature the secret gives for a request", right))
     return found
+
+
+def _event_id_of(ctx: CheckContext, request: Request) -> str:
+    place = ctx.contract.key
+    if place.header:
+        return request.header(place.header) or ""
+    try:
+        value = resolve_pointer(json.loads(request.body or b"null"), place.pointer or "", "")
+    except ValueError:
+        return ""
+    return value if isinstance(value, str) else ""
 
 
 @check("no-secrets-in-logs", profile="standard", needs=["logs"], kinds=BOTH)
@@ -69,9 +87,9 @@ def no_secrets_in_logs(ctx: CheckContext) -> None:
     planted = {f"the {c.secret_env} value": ctx.canaries.secret,
                "a wrong secret the caller sent": ctx.canaries.wrong_secret,
                "personal data from the body (" + ", ".join(c.personal_data) + ")": ctx.canaries.pii}
-    planted.update(_credentials(ctx, [request for request, _ in ctx.exchanges]))
+    watched = [*planted.items(), *_credentials(ctx, [request for request, _ in ctx.exchanges])]
     for line in ctx.logs():
-        for what, value in planted.items():
+        for what, value in watched:
             if value in line.text:
                 raise CheckFailed(f"{what} appears on {line.stream}: {line.text[:160]!r}",
                                   expected="logs without secrets or personal data")

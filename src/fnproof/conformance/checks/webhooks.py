@@ -165,13 +165,16 @@ def concurrent_deliveries(ctx: CheckContext) -> None:
 
 @check("secret-rotation", profile="standard", kinds=WEBHOOK, needs=["effects"])
 def secret_rotation(ctx: CheckContext) -> None:
-    """One valid signature among others (a secret being rotated): accepted, one effect."""
+    """One valid signature among others (a secret being rotated), first or last: accepted, one effect."""
     scheme = ctx.contract.signature
     if scheme is None or not scheme.several:
         raise CheckSkipped(f"the {scheme.name if scheme else 'contract'} scheme carries one signature per delivery")
-    request = ctx.request(flaw="rotated")
-    response = ctx.send(ctx.environment(), request)
-    with _reframed("the right signature, second of two, was refused",
-                   "every signature in the header tried; any valid one accepts"):
-        ctx.expect_acknowledged(request, response)
-    ctx.expect_effects(_event_id(ctx, request), 1, request=request, response=response)
+    env = ctx.environment()
+    rotations: tuple[tuple[Flaw, str], ...] = (("rotated", "second"), ("rotated-first", "first"))
+    for flaw, where in rotations:
+        request = ctx.request(flaw=flaw)
+        response = ctx.send(env, request)
+        with _reframed(f"the right signature, {where} of two, was refused",
+                       "every signature in the header tried; any valid one accepts"):
+            ctx.expect_acknowledged(request, response)
+        ctx.expect_effects(_event_id(ctx, request), 1, request=request, response=response)
