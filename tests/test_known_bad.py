@@ -23,6 +23,10 @@ REFERENCES = {
     "workers": (ROOT / "reference/workers", "workers", None),
     "github-lambda-node": (ROOT / "reference/webhooks/github/index.mjs", "lambda-node",
                            STARTERS / "webhook-github.yaml"),
+    "stripe-lambda-python": (ROOT / "reference/webhooks/stripe/handler.py", "lambda-python",
+                             STARTERS / "webhook-stripe.yaml"),
+    "standard-webhooks-workers": (ROOT / "reference/webhooks/standard-webhooks", "workers",
+                                  STARTERS / "webhook-standard-webhooks.yaml"),
 }
 
 

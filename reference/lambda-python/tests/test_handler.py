@@ -611,7 +611,11 @@ def test_the_entry_point_builds_one_client_at_import_and_reads_the_environment(m
     import handler as entry
 
     try:
-        assert created == [("dynamodb", {})]  # no endpoint: boto3 reads AWS_ENDPOINT_URL_DYNAMODB
+        # No endpoint: boto3 reads AWS_ENDPOINT_URL_DYNAMODB. Bounded waits: the store's outage
+        # must get a 503 inside the function's timeout, not a timeout.
+        assert [(service, sorted(kwargs)) for service, kwargs in created] == [("dynamodb", ["config"])]
+        config = created[0][1]["config"]
+        assert config.connect_timeout <= 2 and config.read_timeout <= 3 and config.retries["max_attempts"] <= 3
         first = entry.handler(v2_event(body=ORDER), Context())
         assert first["statusCode"] == 202
         assert entry.handler(v2_event(body=ORDER), Context())["body"] == first["body"]
