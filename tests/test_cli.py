@@ -60,10 +60,12 @@ def test_report_folder_must_exist_and_nothing_runs(cli, tmp_path):
     assert out == ""
 
 
-def test_a_handler_throwing_at_import_fails_checks_not_the_kit(cli, tmp_path):
+def test_a_handler_throwing_at_import_fails_every_check_not_the_kit(cli, tmp_path):
+    # The standard profile has the log checks, which must not pass on silence from a module that never ran.
     path = write(tmp_path / "h.mjs", "throw new Error('config missing');\nexport const handler = () => 1;\n")
-    code, out, _ = cli("check", path, "--profile", "seed")
-    assert code == 1 and out.count("FAIL") == len(select("seed")) and "config missing" in out
+    code, out, _ = cli("check", path, "--profile", "standard")
+    assert code == 1 and out.count("FAIL") == len(select("standard")) and "config missing" in out
+    assert "PASS" not in out
 
 
 def test_reports_are_written_and_valid(cli, tmp_path):

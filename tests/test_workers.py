@@ -15,6 +15,7 @@ import pytest
 from conftest import ROOT, write
 from fnproof.conformance.http import Request
 from fnproof.conformance.runner import check_target
+from fnproof.conformance.runtimes.workers import pin
 from fnproof.conformance.runtimes.workers.config import load_worker, strip_jsonc
 from fnproof.conformance.runtimes.workers.runtime import WorkersRuntime
 from fnproof.core.errors import UsageError
@@ -118,15 +119,22 @@ new_sqlite_classes = ["Counter"]
     assert worker.durable_objects[0].sqlite is True
 
 
-def test_unsupported_bindings_and_typescript_are_one_line_usage_errors(tmp_path):
+def test_unsupported_bindings_and_modules_are_one_line_usage_errors(tmp_path):
     write(tmp_path / "a/w.mjs", ECHO)
     write(tmp_path / "a/wrangler.json", '{"main": "w.mjs", "r2_buckets": [{"binding": "B", "bucket_name": "b"}]}')
     with pytest.raises(UsageError, match="r2_buckets"):
         load_worker(tmp_path / "a")
-    write(tmp_path / "b/src/index.ts", "export default {}")
-    write(tmp_path / "b/wrangler.toml", 'main = "src/index.ts"\n')
-    with pytest.raises(UsageError, match="TypeScript"):
+    write(tmp_path / "b/src/index.py", "def on_fetch(request): ...")
+    write(tmp_path / "b/wrangler.toml", 'main = "src/index.py"\n')
+    with pytest.raises(UsageError, match="index.py"):
         load_worker(tmp_path / "b")
+
+
+def test_a_typescript_main_is_taken_as_the_worker_to_build(tmp_path):
+    write(tmp_path / "src/index.ts", "export default { fetch: (r: Request) => new Response('x') };\n")
+    write(tmp_path / "wrangler.toml", 'main = "src/index.ts"\n')
+    worker = load_worker(tmp_path)
+    assert worker.typescript and worker.main == (tmp_path / "src/index.ts").resolve()
 
 
 def test_too_new_compatibility_date_exits_2_with_one_line(tmp_path, cli):
@@ -136,7 +144,7 @@ def test_too_new_compatibility_date_exits_2_with_one_line(tmp_path, cli):
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
-    assert "wrangler.json" in lines[0] and "2099-01-01" in lines[0] and "2026-04-26" in lines[0]
+    assert "wrangler.json" in lines[0] and "2099-01-01" in lines[0] and pin.compatibility_date() in lines[0]
 
 
 def test_syntax_error_is_a_usage_error(tmp_path, cli):

@@ -43,6 +43,7 @@ class RunReport:
     runtime_reason: str
     profile: str
     contract: str
+    platform: str = ""  # what ran the code: interpreter and version, and why that one
     results: list[CheckResult] = field(default_factory=list)
     duration_s: float = 0.0
 
@@ -121,7 +122,7 @@ class PreparedRun:
 def prepare_run(target: str, *, runtime: str | None = None, profile: str = defaults.PROFILE,
                 contract_path: Path | None = None, only: list[str] | tuple[str, ...] = (),
                 timeout_s: float = defaults.TIMEOUT_S, memory_mb: int = defaults.MEMORY_MB,
-                python: str | None = None) -> PreparedRun:
+                python: str | None = None, node: str | None = None) -> PreparedRun:
     """Validate every input and build the runtime; raises UsageError before anything starts."""
     from fnproof.conformance.runtimes import registry
 
@@ -131,7 +132,7 @@ def prepare_run(target: str, *, runtime: str | None = None, profile: str = defau
     # A live deployment has its own secret: take it from the caller's environment, if there.
     live_secret = os.environ.get(contract.auth_env or "") if registry.spec(detected.runtime).takes_urls else None
     canaries = Canaries.fresh(secret=live_secret)
-    built = registry.build(detected, contract, canaries, RunOptions(timeout_s, memory_mb, python))
+    built = registry.build(detected, contract, canaries, RunOptions(timeout_s, memory_mb, python, node))
     return PreparedRun(target, profile, contract, specs, canaries, built, detected.reason)
 
 
@@ -147,6 +148,7 @@ def check_target(target: str, *, on_start: Callable[[RunReport, int], None] | No
     report = run.report()
     try:
         run.runtime.start()
+        report.platform = run.runtime.platform
         run.runtime.probe()
         if on_start:
             on_start(report, len(run.specs))

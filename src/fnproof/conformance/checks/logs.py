@@ -20,8 +20,12 @@ def _traffic(ctx: CheckContext, env: Environment) -> None:
         requests.append(ctx.request(secret=ctx.canaries.wrong_secret))
     if c.unknown_paths:
         requests.append(ctx.request(path=c.unknown_paths[0]))
-    for request in requests:
-        ctx.send(env, request)
+    responses = [ctx.send(env, request) for request in requests]
+    if not any(response.outcome == "ok" for response in responses):
+        # No invocation ran the handler's code to the end: there are no logs to judge, so
+        # silence must not pass for clean logs.
+        raise CheckFailed("no invocation succeeded, so the handler's logs cannot be judged", request=valid,
+                          response=responses[0], expected="at least one completed invocation")
 
 
 @check("json-logs", profile="standard", needs=["logs"])

@@ -68,6 +68,11 @@ class LambdaRuntime(Runtime):
         self._run_dir = Path(tempfile.mkdtemp(prefix="fnproof-run-"))
 
     # subclass hooks
+    @classmethod
+    def own_options(cls, options: RunOptions) -> dict[str, Any]:
+        """The RunOptions this runtime's constructor takes beyond the common ones."""
+        return {}
+
     def driver_argv(self) -> tuple[str, ...]:
         raise NotImplementedError
 
@@ -132,7 +137,7 @@ def builder(cls: type[LambdaRuntime],
     """The `build` of a Lambda RuntimeSpec: wire the contract's names and the run's secret."""
 
     def build(target: Target, contract: Contract, canaries: Canaries, options: RunOptions) -> Runtime:
-        extra: dict[str, Any] = {"python": options.python} if options.python else {}
+        extra: dict[str, Any] = cls.own_options(options)
         return cls(target.path, target.export or default_export, secret=canaries.secret,
                    table_env=contract.table_env, partition_key=contract.partition_key,
                    secret_env=contract.auth_env or defaults.SECRET_ENV, timeout_s=options.timeout_s,
