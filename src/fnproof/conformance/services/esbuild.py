@@ -37,7 +37,7 @@ def esbuild_binary() -> Path:
 def build(entry: Path, outfile: Path, flags: Sequence[str], *, cwd: Path) -> Path:
     """Bundle `entry` into `outfile` (+ `.map`); a compile error is a UsageError at its file:line."""
     outfile.parent.mkdir(parents=True, exist_ok=True)
-    argv = [str(esbuild_binary()), str(entry), "--bundle", f"--outfile={outfile}", "--sourcemap=external",
+    argv = [str(esbuild_binary()), str(entry), "--bundle", f"--outfile={outfile}", "--sourcemap=linked",
             "--log-level=error", "--color=false", "--log-limit=1", *flags]
     done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=120)
     if done.returncode != 0 or not outfile.is_file():
