@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import jsonschema
@@ -88,3 +90,15 @@ def test_version(cli, argv):
     with pytest.raises(SystemExit) as info:
         cli(*argv)
     assert info.value.code == 0
+
+
+@pytest.mark.parametrize(("argv", "absent"), [
+    (["--version"], ["fnproof.conformance", "jsonschema", "yaml"]),
+    (["check", "--help"], ["fnproof.eval.run", "fnproof.prompts.catalog", "anthropic", "moto"]),
+])
+def test_start_up_imports_only_what_the_command_needs(argv, absent):
+    code = (f"import sys\nfrom fnproof.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+            "print(' '.join(sorted(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(done.stdout.split())
+    assert [name for name in absent if name in loaded] == []

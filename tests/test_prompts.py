@@ -191,7 +191,7 @@ def test_diff_shows_what_v2_added(cli):
 
 def test_list_shows_newest_versions(cli):
     code, out, _ = cli("prompts", "list")
-    assert code == 0 and "create-function@v2" in out and "create-function@v1" not in out and "(older: v1)" in out
+    assert code == 0 and "create-function@v3" in out and "create-function@v2" not in out and "(older: v1, v2)" in out
     code, out, _ = cli("prompts", "list", "--all")
     assert "create-function@v1" in out and "review-function@v1" in out and "add-idempotency@v1" in out
 

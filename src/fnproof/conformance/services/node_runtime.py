@@ -11,7 +11,9 @@ scripts; one package.json lists both as optional dependencies, so one lockfile p
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
+import os
 import platform
 import shutil
 import subprocess
@@ -19,8 +21,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from fnproof.conformance.services.cache_build import build_once
 from fnproof.conformance.services.node_packages import ensure_installed
 from fnproof.core.errors import SetupError
+from fnproof.core.paths import cache_dir
 
 HERE = Path(__file__).resolve().parent / "node_runtime"
 MAJORS = ("24", "22")  # the Lambda Node.js runtimes the kit installs, newest first
@@ -92,6 +96,39 @@ def system_node() -> NodeRuntime:
     if done.returncode != 0 or not version[:1].isdigit():
         raise SetupError(f"cannot run {node} --version")
     return NodeRuntime(node, version, "the machine's, on PATH")
+
+
+def compile_cache(node: NodeRuntime, name: str, modules: list[Path], pins: list[Path]) -> Path | None:
+    """A Node compile cache holding `modules` (and what they load), built once per Node and pins.
+
+    Compiling the AWS SDK or miniflare is most of a fresh environment's start-up; V8's code
+    cache skips it (measured: ~25 ms of ~100 ms for the SDK, ~40 ms of ~340 for miniflare).
+    Environments get a private copy (`private_copy`): Node writes new entries back at exit,
+    and entries carry no keyed checksum, so a shared writable cache would let one
+    environment's code feed code to the next. None on Nodes without the API (before 22.1).
+    """
+    if node.major < 22:
+        return None
+    digest = hashlib.sha256((node.binary + node.version).encode()
+                            + b"".join(pin.read_bytes() for pin in pins)).hexdigest()[:16]
+
+    def fill(staging: Path) -> None:
+        done = subprocess.run([node.binary, str(HERE / "warm_compile_cache.cjs"), str(staging / "v8"),
+                               *map(str, modules)], capture_output=True, text=True, timeout=120,
+                              env={"PATH": os.path.dirname(node.binary) + ":/usr/bin:/bin"})
+        if done.returncode != 0:
+            raise SetupError(f"filling the compile cache for {name} failed: {(done.stderr or done.stdout)[-300:]}")
+
+    return build_once(cache_dir() / f"compile-cache-{name}-{digest}", digest, f"compiling {name}", fill) / "v8"
+
+
+def private_copy(cache: Path | None, into: Path) -> str:
+    """The environment's own copy of a compile cache ('' when there is none)."""
+    if cache is None:
+        return ""
+    target = into / ".compile-cache"
+    shutil.copytree(cache, target)
+    return str(target)
 
 
 def node_runtime(choice: str = DEFAULT_MAJOR) -> NodeRuntime:

@@ -73,7 +73,7 @@ class LambdaRuntime(Runtime):
         """The RunOptions this runtime's constructor takes beyond the common ones."""
         return {}
 
-    def driver_argv(self) -> tuple[str, ...]:
+    def driver_argv(self, workdir: Path) -> tuple[str, ...]:
         raise NotImplementedError
 
     def extra_env(self) -> dict[str, str]:
@@ -107,7 +107,7 @@ class LambdaRuntime(Runtime):
         return None
 
     def _spec(self, workdir: Path) -> DriverSpec:
-        return DriverSpec(argv=self.driver_argv(), env=self.sandbox_env(workdir), memory_mb=self.memory_mb)
+        return DriverSpec(argv=self.driver_argv(workdir), env=self.sandbox_env(workdir), memory_mb=self.memory_mb)
 
     def environment(self) -> Environment:
         process = ProcessEnvironment(self._spec, label=self.name, base_dir=self._run_dir)

@@ -67,17 +67,21 @@ class LambdaNodeRuntime(LambdaRuntime):
         self.execution_env = f"AWS_Lambda_nodejs{self.node.major}.x"
         self.platform = f"{self.node.describe()}; {self._node_reason}"
         self._sdk = ensure_installed(SDK_PACKAGE, SDK_LABEL)
+        sdk_packages = [self._sdk / "node_modules" / "@aws-sdk" / name for name in ("client-dynamodb", "lib-dynamodb")]
+        self._compile_cache = node_runtime.compile_cache(self.node, "aws-sdk", sdk_packages,
+                                                         [SDK_PACKAGE / "package-lock.json"])
         self._module = self.handler_file
         if self.handler_file.suffix in TS_SUFFIXES:
             self._module = typescript.build_handler(self.handler_file, self._run_dir / "build", self.node.major)
             self.platform += "; TypeScript built with esbuild " + esbuild.PINNED
 
-    def driver_argv(self) -> tuple[str, ...]:
+    def driver_argv(self, workdir: Path) -> tuple[str, ...]:
         heap = max(64, self.memory_mb - 64)
         maps = ("--enable-source-maps",) if self._module != self.handler_file else ()
         source = str(typescript.project_root(self.handler_file)) + "/"
+        cache = node_runtime.private_copy(self._compile_cache, workdir)
         return (self.node.binary, "--no-warnings", *maps, f"--max-old-space-size={heap}", str(DRIVER),
-                str(self._module), self.export, str(self._sdk), source)
+                str(self._module), self.export, str(self._sdk), source, cache)
 
     def extra_env(self) -> dict[str, str]:
         return {"NODE_PATH": str(self._sdk / "node_modules"), "PATH": node_dir_on_path(self.node.binary)}

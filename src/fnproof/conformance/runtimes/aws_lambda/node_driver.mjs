@@ -1,14 +1,17 @@
 // fnproof's Lambda Node.js driver: one execution environment per process.
-// argv: module file, export name, SDK folder, source folder, reply fd, sentinel (the protocol:
-// ../DRIVERS.md). The module file is the handler itself, or the kit's build of a TypeScript
-// handler (run with --enable-source-maps, so stacks name the .ts lines); the source folder is
-// the handler's project, whose frames locate an error.
+// argv: module file, export name, SDK folder, source folder, compile cache, reply fd, sentinel
+// (the protocol: ../DRIVERS.md). The module file is the handler itself, or the kit's build of
+// a TypeScript handler (run with --enable-source-maps, so stacks name the .ts lines); the
+// source folder is the handler's project, whose frames locate an error; the compile cache is
+// this environment's own copy of the SDK's compiled code ('' for none).
+import * as nodeModule from 'node:module';
 import { pathToFileURL } from 'node:url';
 
 import { openProtocol, silenceRuntimeWarnings } from '../driver_protocol.mjs';
 import { installSdkFallback } from './sdk_resolve_hooks.mjs';
 
-const [handlerFile, exportName, sdkDir, sourceDir, replyFdText, sentinel] = process.argv.slice(2);
+const [handlerFile, exportName, sdkDir, sourceDir, compileCache, replyFdText, sentinel] = process.argv.slice(2);
+if (compileCache && nodeModule.enableCompileCache) nodeModule.enableCompileCache(compileCache);
 const protocol = openProtocol(replyFdText, sentinel);
 silenceRuntimeWarnings();
 installSdkFallback(sdkDir);

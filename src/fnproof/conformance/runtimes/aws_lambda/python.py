@@ -79,7 +79,7 @@ class LambdaPythonRuntime(LambdaRuntime):
         return text + f"; differs from {template.value} at {template.where}: Lambda would run " \
             f"{template.value.removeprefix('python')} ({why})"
 
-    def driver_argv(self) -> tuple[str, ...]:
+    def driver_argv(self, workdir: Path) -> tuple[str, ...]:
         # -I: isolated mode (no user site, no PYTHON* variables, script folder not on sys.path)
         return (self.python, "-I", "-u", str(DRIVER), str(self.handler_file), self.export)
 

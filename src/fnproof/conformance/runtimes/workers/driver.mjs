@@ -8,7 +8,7 @@
 //                ask for the console lines its Durable Objects wrote since a time.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire, SourceMap } from 'node:module';
+import * as nodeModule from 'node:module';
 import { pathToFileURL } from 'node:url';
 
 import { openProtocol, silenceRuntimeWarnings } from '../driver_protocol.mjs';
@@ -17,7 +17,10 @@ const [optionsFile, replyFdText, sentinel] = process.argv.slice(2);
 const options = JSON.parse(fs.readFileSync(optionsFile, 'utf8'));
 fs.rmSync(optionsFile, { force: true }); // it holds the secret; the Worker never needs the file
 const protocol = openProtocol(replyFdText, sentinel);
-const require = createRequire(path.join(options.packages, 'node_modules', 'index.js'));
+// This environment's own copy of miniflare's compiled code (runtime.py); compiling it is a
+// large share of an environment's start-up.
+if (options.compileCache && nodeModule.enableCompileCache) nodeModule.enableCompileCache(options.compileCache);
+const require = nodeModule.createRequire(path.join(options.packages, 'node_modules', 'index.js'));
 const { Miniflare } = require('miniflare');
 
 const WORKER = 'fnproof-worker';
@@ -33,7 +36,7 @@ silenceRuntimeWarnings();
 // the bundle are turned back into .ts lines here, in every log line and init error.
 const remap = (() => {
   if (!options.sourceMap) return (text) => text;
-  const map = new SourceMap(JSON.parse(fs.readFileSync(options.sourceMap, 'utf8')));
+  const map = new nodeModule.SourceMap(JSON.parse(fs.readFileSync(options.sourceMap, 'utf8')));
   const mapDir = pathToFileURL(path.dirname(options.sourceMap) + '/').href;
   const bundle = path.basename(options.main).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const position = new RegExp(`(?:file://)?[^\\s()]*${bundle}:(\\d+):(\\d+)`, 'g');

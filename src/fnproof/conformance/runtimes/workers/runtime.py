@@ -141,6 +141,9 @@ class WorkersRuntime(Runtime):
         self.node = node_runtime.node_runtime(self._node_choice)
         self._node = self.node.binary
         self._packages = ensure_installed(MINIFLARE_PACKAGE, MINIFLARE_LABEL)
+        self._compile_cache = node_runtime.compile_cache(self.node, "miniflare",
+                                                         [self._packages / "node_modules" / "miniflare"],
+                                                         [MINIFLARE_PACKAGE / "package-lock.json"])
         self._date = self.worker.compatibility_date or supported
         self.platform = (f"workerd {pin.workerd_version()} (miniflare {pin.miniflare_version()}, compatibility dates "
                          f"to {supported}), compatibility_date {self._date}; on {self.node.describe()}")
@@ -173,6 +176,7 @@ class WorkersRuntime(Runtime):
             "persist": str(self.run_dir / "state"),
             "memoryMb": memory_mb,
             "sourceMap": self._source_map,
+            "compileCache": node_runtime.private_copy(self._compile_cache, workdir),
         }
         options_file = workdir / "options.json"
         fd = os.open(options_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
