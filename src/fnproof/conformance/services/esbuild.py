@@ -26,8 +26,13 @@ PINNED = json.loads((PACKAGE / "package.json").read_text(encoding="utf-8"))["dep
 _WHERE = re.compile(r"^\s+(\S.*?):(\d+):(\d+):\s*$")
 
 
+def install_root() -> Path:
+    """The folder holding esbuild's node_modules (for its JS API, which some builds need)."""
+    return ensure_installed(PACKAGE, LABEL, ignore_scripts=True)
+
+
 def esbuild_binary() -> Path:
-    root = ensure_installed(PACKAGE, LABEL, ignore_scripts=True)
+    root = install_root()
     found = sorted((root / "node_modules" / "@esbuild").glob("*/bin/esbuild"))
     if not found:
         raise SetupError(f"esbuild has no native binary for this machine in {root}/node_modules/@esbuild")

@@ -2,7 +2,8 @@
 
 An execution environment is its own workerd process (its own isolate, memory never shared),
 and every environment of a run sees one store. What was measured here (2 cores, Node 20,
-miniflare 4.20260426.0 / workerd 2026-04-26) decided how:
+miniflare 4.20260426.0 / workerd 2026-04-26; miniflare 4.20260730.0 on Node 24 behaved the
+same) decided how:
 
 - Sharing persist directories between live workerd processes does not work. The KV and
   D1 simulators are SQLite-backed Durable Objects, one writer each: 8 instances on one
@@ -22,7 +23,8 @@ miniflare 4.20260426.0 / workerd 2026-04-26) decided how:
   get-then-put gave several owners in 10/10 rounds (the race `concurrent-duplicates` must
   see; 8 concurrent requests into ONE instance did not show it, per CONTRACT.md §2).
 - Costs: one environment (Node + miniflare import + workerd) ~0.5 s of CPU and ~0.6 s to
-  ready; the state host ~0.15 s more; a request ~10-25 ms warm (each D1/KV call is one RPC
+  ready on Node 20, ~0.35-0.45 s of CPU on Node 24 from a private copy of miniflare's compile
+  cache; the state host ~0.15 s more; a request ~10-25 ms warm (each D1/KV call is one RPC
   to the host). The production profile on reference/workers starts ~30 environments.
 
 A Durable Object's console lines are written in the host, not in the environment that
@@ -246,7 +248,10 @@ def _build(target: Target, contract: Contract, canaries: Canaries, options: RunO
 
 def _setup() -> str:
     node = node_runtime.node_runtime(node_runtime.DEFAULT_MAJOR)
-    return f"{MINIFLARE_LABEL} on {node.describe()} ready in {ensure_installed(MINIFLARE_PACKAGE, MINIFLARE_LABEL)}"
+    packages = ensure_installed(MINIFLARE_PACKAGE, MINIFLARE_LABEL)
+    node_runtime.compile_cache(node, "miniflare", [packages / "node_modules" / "miniflare"],
+                               [MINIFLARE_PACKAGE / "package-lock.json"])
+    return f"{MINIFLARE_LABEL} {pin.miniflare_version()} on {node.describe()} in {packages}"
 
 
 SPEC = RuntimeSpec(
