@@ -12,6 +12,8 @@ from fnproof.conformance.checks.registry import all_checks
 from fnproof.conformance.runner import check_target
 from fnproof.core.datafile import load_yaml
 
+pytestmark = pytest.mark.runtime  # every test here starts real runtimes
+
 CORPUS = sorted((ROOT / "conformance/known-bad").glob("*/known-bad.yaml"))
 REFERENCES = {"lambda-node": ROOT / "reference/lambda-node/index.mjs",
               "lambda-python": ROOT / "reference/lambda-python/handler.py",

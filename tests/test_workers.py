@@ -147,6 +147,7 @@ def test_too_new_compatibility_date_exits_2_with_one_line(tmp_path, cli):
     assert "wrangler.json" in lines[0] and "2099-01-01" in lines[0] and pin.compatibility_date() in lines[0]
 
 
+@pytest.mark.runtime
 def test_syntax_error_is_a_usage_error(tmp_path, cli):
     write(tmp_path / "w.mjs", "export default { async fetch() { return new Response('x' } };\n")
     code, _, err = cli("check", tmp_path / "w.mjs", "--runtime", "workers")
@@ -154,6 +155,7 @@ def test_syntax_error_is_a_usage_error(tmp_path, cli):
 
 
 # environments --------------------------------------------------------------------------
+@pytest.mark.runtime
 def test_d1_and_kv_state_reaches_a_later_environment(tmp_path):
     write(tmp_path / "w.mjs", STATEFUL)
     write(tmp_path / "migrations/0001_notes.sql", "-- notes; a comment with a ; inside\nCREATE TABLE notes (\n"
@@ -172,6 +174,7 @@ def test_d1_and_kv_state_reaches_a_later_environment(tmp_path):
             assert first.id != second.id
 
 
+@pytest.mark.runtime
 def test_durable_object_has_one_instance_across_environments(tmp_path):
     write(tmp_path / "w.mjs", DURABLE)
     write(tmp_path / "wrangler.json", json.dumps({
@@ -191,6 +194,7 @@ def test_durable_object_has_one_instance_across_environments(tmp_path):
     assert any('"bumped"' in line.text for line in answers[0].logs)
 
 
+@pytest.mark.runtime
 def test_uncaught_exception_is_reported_as_the_5xx_it_is(tmp_path):
     write(tmp_path / "w.mjs",
           "export default { async fetch(request) { return Response.json(await request.json()); } };\n")
@@ -203,6 +207,7 @@ def test_uncaught_exception_is_reported_as_the_5xx_it_is(tmp_path):
     assert report.results[0].message.startswith("server error"), report.results[0].message
 
 
+@pytest.mark.runtime
 def test_console_lines_are_the_invocation_logs_by_stream(tmp_path):
     write(tmp_path / "w.mjs", """export default { async fetch(request) {
   const n = new URL(request.url).searchParams.get('n');
@@ -218,6 +223,7 @@ def test_console_lines_are_the_invocation_logs_by_stream(tmp_path):
 
 @pytest.mark.parametrize("hang", ["await new Promise((resolve) => setTimeout(resolve, 60_000));", "for (;;) {}"],
                          ids=["timer", "busy-loop"])
+@pytest.mark.runtime
 def test_a_hanging_worker_times_out_and_the_kit_stays_responsive(tmp_path, hang):
     # (A promise that can never settle is not a hang in workerd: it cancels the request with a 500.)
     write(tmp_path / "w.mjs", """export default { async fetch(request) {
@@ -235,6 +241,7 @@ def test_a_hanging_worker_times_out_and_the_kit_stays_responsive(tmp_path, hang)
         assert env.deaths == 1
 
 
+@pytest.mark.runtime
 def test_the_reference_workers_own_tests_pass():
     node = shutil.which("node")
     assert node, "Node.js is needed for the workers runtime"
