@@ -4,7 +4,7 @@ The production profile starts ~28 environments, so this number times 28 is most 
 CPU. Environments run one after another (no overlap), and CPU is user+sys of every process
 the environments started (children reaped, orphans too: this process is a subreaper).
 
-    python bench/env_cost.py [--runtime lambda-node] [--n 12] [--node 24|22|system]
+    python bench/env_cost.py [--runtime lambda-node] [--n 12] [--node 24|22|system] [--python 3.11]
 """
 
 from __future__ import annotations
@@ -47,13 +47,14 @@ def main() -> None:
     parser.add_argument("--runtime", default="lambda-node", choices=sorted(TARGETS))
     parser.add_argument("--n", type=int, default=12)
     parser.add_argument("--node")
+    parser.add_argument("--python")
     args = parser.parse_args()
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
     contract = load_contract(default_contract_path())
     canaries = Canaries.fresh()
     target = registry.detect(str(ROOT / TARGETS[args.runtime]))
-    runtime = registry.build(target, contract, canaries, RunOptions(node=args.node))
+    runtime = registry.build(target, contract, canaries, RunOptions(node=args.node, python=args.python))
     runtime.start()
     from fnproof.conformance.checks.context import CheckContext
 

@@ -17,7 +17,7 @@ from fnproof.core.errors import UsageError
 # command name -> (module under fnproof.commands, one-line help)
 COMMANDS = {
     "check": ("check", "run the conformance checks against a handler"),
-    "setup": ("setup", "install the Node packages the runtimes need (otherwise done on first use)"),
+    "setup": ("setup", "install what the runtimes need (Node.js, SDKs, miniflare, esbuild) now, not on first use"),
     "prompts": ("prompts", "list, show, diff and lint the versioned prompt templates"),
     "checklist": ("checklist", "render a deploy or review checklist, ticked from a JSON report"),
     "init": ("init", "install rules, slash commands, the Stop hook, fixtures and CI into a repository"),
