@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from conftest import ROOT, write
@@ -58,3 +63,13 @@ def test_pins_are_read_from_the_lockfiles():
     # The seed article's Worker says 2026-06-01; the pinned workerd must run it.
     assert pin.compatibility_date() >= "2026-06-01"
     assert pin.workerd_version().split(".")[1].startswith(pin.compatibility_date().replace("-", "")[:6])
+
+
+@pytest.mark.parametrize("reference", ["lambda-node", "lambda-python"])
+def test_the_reference_sam_templates_lint_clean_with_no_deprecated_runtime(reference):
+    # cfn-lint knows Lambda's runtime lifecycle: a deprecated runtime is warning W2531 (exit code 4).
+    cfn_lint = shutil.which("cfn-lint", path=str(Path(sys.executable).parent)) or shutil.which("cfn-lint")
+    assert cfn_lint, "cfn-lint is a test dependency: pip install -e '.[test]'"
+    done = subprocess.run([cfn_lint, str(ROOT / "reference" / reference / "template.yaml")], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
