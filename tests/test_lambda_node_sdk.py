@@ -76,3 +76,8 @@ def test_the_handlers_own_sdk_wins_as_in_a_zip(tmp_path):
     finally:
         rt.close()
     assert response.outcome == "ok" and response.body == b"true", response.error
+
+
+def test_node_22_runs_when_asked_and_the_report_says_so(tmp_path):
+    body, platform = _call(write(tmp_path / "h.mjs", PROBE), node="22")
+    assert body["item"]["n"] == 1 and platform.startswith("Node.js 22.") and "--node" in platform
