@@ -47,6 +47,9 @@ def test_node_major_comes_from_the_template_then_engines_then_the_default(tmp_pa
     write(tmp_path / "fn/template.yaml", "Globals:\n  Function:\n    Runtime: 'nodejs20.x'\n")
     major, why = choose_node(handler, None)
     assert major == "22" and "nodejs20.x" in why and "no longer" in why
+    write(tmp_path / "fn/template.yaml", "      Runtime: nodejs26.x\n")
+    major, why = choose_node(handler, None)
+    assert major == node_runtime.DEFAULT_MAJOR and "newer than the kit installs" in why
     assert choose_node(handler, "system") == ("system", "--node")
 
 

@@ -42,8 +42,9 @@ def choose_node(handler_file: Path, choice: str | None) -> tuple[str, str]:
         if major in node_runtime.MAJORS:
             return major, f"{template.value} at {template.where}"
         newer = [m for m in node_runtime.MAJORS if int(m) > int(major)]
-        pick = min(newer, key=int) if newer else node_runtime.DEFAULT_MAJOR
-        return pick, f"{template.where} names {template.value}, which Lambda no longer offers or the kit lacks"
+        if newer:  # an old runtime: the nearest one Lambda still offers
+            return min(newer, key=int), f"{template.where} names {template.value}, which Lambda no longer offers"
+        return node_runtime.DEFAULT_MAJOR, f"{template.where} names {template.value}, newer than the kit installs"
     engines = declared.engines_node(handler_file)
     if engines is not None:
         fits = [m for m in node_runtime.MAJORS if declared.satisfies(node_runtime.pinned_version(m), engines.value)]
