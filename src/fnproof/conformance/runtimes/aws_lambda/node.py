@@ -21,6 +21,7 @@ from fnproof.conformance.runtimes.base import RunOptions, RuntimeSpec
 from fnproof.conformance.runtimes.js_exports import HANDLER_EXPORT, NODE_SUFFIXES, TS_SUFFIXES
 from fnproof.conformance.services import esbuild, node_runtime
 from fnproof.conformance.services.node_packages import ensure_installed, node_dir_on_path
+from fnproof.core.errors import SetupError
 
 HERE = Path(__file__).resolve().parent
 DRIVER = HERE / "node_driver.mjs"
@@ -72,7 +73,11 @@ class LambdaNodeRuntime(LambdaRuntime):
         self.execution_env = f"AWS_Lambda_nodejs{self.node.major}.x"
         self.platform = f"{self.node.describe()}; {self._node_reason}"
         self._sdk = ensure_installed(SDK_PACKAGE, SDK_LABEL)
-        self._snapshot = snapshot.sdk_snapshot(self.node, self._sdk, SDK_PACKAGE / "package-lock.json")
+        try:
+            self._snapshot = snapshot.sdk_snapshot(self.node, self._sdk, SDK_PACKAGE / "package-lock.json")
+        except SetupError as exc:  # only a speed-up: run without it, and say so
+            self._snapshot = None
+            self.platform += f"; no SDK snapshot ({exc})"
         # The snapshot already holds the SDK's compiled code; without it, a compile cache does half the job.
         self._compile_cache = None if self._snapshot else node_runtime.compile_cache(
             self.node, "aws-sdk", _sdk_packages(self._sdk), [SDK_PACKAGE / "package-lock.json"])
