@@ -82,6 +82,7 @@ def test_text_format(cli, tmp_path):
     assert "[x] idempotency" in out and "[?] permissions" in out and "`" not in out
 
 
+@pytest.mark.runtime
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js for the reference handler")
 def test_end_to_end_with_the_reference_handler(cli, tmp_path):
     report = tmp_path / "report.json"

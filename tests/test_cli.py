@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import jsonschema
@@ -26,18 +28,21 @@ def test_missing_file(cli, tmp_path):
     one_line_error(code, err, "nope.mjs", "no such file")
 
 
+@pytest.mark.runtime
 def test_no_handler_export(cli, tmp_path):
     path = write(tmp_path / "h.mjs", "export const main = async () => ({ statusCode: 200 });\n")
     code, _, err = cli("check", path)
     one_line_error(code, err, str(path), "no function export named 'handler'", "main")
 
 
+@pytest.mark.runtime
 def test_named_export_is_honoured(cli, tmp_path):
     path = write(tmp_path / "h.mjs", "export const main = async () => ({ statusCode: 200, body: '{}' });\n")
     code, out, _ = cli("check", f"{path}:main", "--check", "accepts-valid-order")
     assert code == 1 and "FAIL accepts-valid-order" in out  # loaded and ran, and is wrong
 
 
+@pytest.mark.runtime
 def test_syntax_error_points_at_the_line(cli, tmp_path):
     path = write(tmp_path / "h.mjs", "export const handler = async () => {\n  return {\n")
     code, _, err = cli("check", path)
@@ -60,12 +65,16 @@ def test_report_folder_must_exist_and_nothing_runs(cli, tmp_path):
     assert out == ""
 
 
-def test_a_handler_throwing_at_import_fails_checks_not_the_kit(cli, tmp_path):
+@pytest.mark.runtime
+def test_a_handler_throwing_at_import_fails_every_check_not_the_kit(cli, tmp_path):
+    # The standard profile has the log checks, which must not pass on silence from a module that never ran.
     path = write(tmp_path / "h.mjs", "throw new Error('config missing');\nexport const handler = () => 1;\n")
-    code, out, _ = cli("check", path, "--profile", "seed")
-    assert code == 1 and out.count("FAIL") == len(select("seed")) and "config missing" in out
+    code, out, _ = cli("check", path, "--profile", "standard")
+    assert code == 1 and out.count("FAIL") == len(select("standard")) and "config missing" in out
+    assert "PASS" not in out
 
 
+@pytest.mark.runtime
 def test_reports_are_written_and_valid(cli, tmp_path):
     report, junit = tmp_path / "r.json", tmp_path / "r.xml"
     code, out, _ = cli("check", DATA / "hostile/handler.mjs", "--profile", "seed", "--report-json", report,
@@ -86,3 +95,15 @@ def test_version(cli, argv):
     with pytest.raises(SystemExit) as info:
         cli(*argv)
     assert info.value.code == 0
+
+
+@pytest.mark.parametrize(("argv", "absent"), [
+    (["--version"], ["fnproof.conformance", "jsonschema", "yaml"]),
+    (["check", "--help"], ["fnproof.eval.run", "fnproof.prompts.catalog", "anthropic", "moto"]),
+])
+def test_start_up_imports_only_what_the_command_needs(argv, absent):
+    code = (f"import sys\nfrom fnproof.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+            "print(' '.join(sorted(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(done.stdout.split())
+    assert [name for name in absent if name in loaded] == []

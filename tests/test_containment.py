@@ -11,6 +11,8 @@ from conftest import DATA
 from fnproof.conformance.http import Request
 from fnproof.conformance.runtimes.aws_lambda.node import LambdaNodeRuntime
 
+pytestmark = pytest.mark.runtime  # every test here starts real runtimes
+
 HANDLER = DATA / "hostile/handler.mjs"
 
 

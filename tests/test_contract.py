@@ -62,6 +62,7 @@ def test_pointer_lookup():
     assert resolve_pointer(doc, "/missing", None) is None
 
 
+@pytest.mark.runtime
 def test_a_users_own_contract_drives_every_check():
     """A correct handler with another vocabulary passes its contract, and fails the default one."""
     handler = str(DATA / "checkout/handler.mjs")

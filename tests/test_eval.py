@@ -133,6 +133,7 @@ def check_board_follows(run: Path, profile: str, only: tuple[str, ...] = (), *, 
 
 # -- the 4-sample run ----------------------------------------------------------------------------
 
+@pytest.mark.runtime
 def test_eval_writes_the_run_and_a_scoreboard_that_follows_from_the_replies(v2_run) -> None:
     out, stdout, stderr, fake = v2_run
     board = check_board_follows(out, "production")
@@ -148,6 +149,7 @@ def test_eval_writes_the_run_and_a_scoreboard_that_follows_from_the_replies(v2_r
     assert re.search(rf"sample 00\d: fails 1 of {total}: key-reuse-422", stderr)
 
 
+@pytest.mark.runtime
 def test_eval_saves_replies_files_reports_and_a_manifest(v2_run) -> None:
     out, _, _, fake = v2_run
     manifest = json.loads((out / "manifest.json").read_text())
@@ -182,6 +184,7 @@ def test_eval_saves_replies_files_reports_and_a_manifest(v2_run) -> None:
         assert (folder / "files" / reply["entry"]).is_file()
 
 
+@pytest.mark.runtime
 def test_regrade_reproduces_the_scoreboard_without_the_api(v2_run, tmp_path, monkeypatch) -> None:
     out, _, _, fake = v2_run
     copy = tmp_path / "run"
@@ -202,6 +205,7 @@ def test_regrade_reproduces_the_scoreboard_without_the_api(v2_run, tmp_path, mon
 
 # -- batch, compare, grade -----------------------------------------------------------------------
 
+@pytest.mark.runtime
 def test_batch_creates_polls_and_reads_results_by_custom_id(api, tmp_path) -> None:
     out = tmp_path / "batch"
     code, stdout, stderr = run_cli("eval", "--prompt", V1, "--samples", 3, "--batch", "--batch-poll", "0.01",
@@ -223,6 +227,7 @@ def test_batch_creates_polls_and_reads_results_by_custom_id(api, tmp_path) -> No
     assert json.loads((out / "manifest.json").read_text())["regraded"][-1]["checks"] == ["missing-key-400"]
 
 
+@pytest.mark.runtime
 def test_compare_runs_two_versions_side_by_side_and_regrades_both(api, tmp_path) -> None:
     out, only = tmp_path / "cmp", ("missing-key-400", "invalid-json-separation")
     code, stdout, stderr = run_cli("eval", "--prompt", V1, "--compare", V2, "--samples", 2, "--base-url", api.url,
@@ -241,6 +246,7 @@ def test_compare_runs_two_versions_side_by_side_and_regrades_both(api, tmp_path)
     assert code == 0 and lines[header] in again.splitlines()
 
 
+@pytest.mark.runtime
 def test_grade_scores_folders_claude_code_wrote(tmp_path) -> None:
     folders = []
     for index, reply in enumerate(recorded(V1)):
@@ -328,6 +334,7 @@ def test_prices_come_from_a_dated_table_and_unknown_models_are_not_guessed() -> 
     assert cost(table, capped, {"input_tokens": table.models[capped].max_prompt_tokens + 1}, batch=False) is None
 
 
+@pytest.mark.runtime
 def test_unknown_model_shows_cost_unknown(api, tmp_path) -> None:
     code, stdout, _ = run_cli("eval", "--prompt", V1, "--samples", 1, "--model", "claude-unreleased-9",
                               "--check", "missing-key-400", "--base-url", api.url, "--out", tmp_path / "o")

@@ -57,6 +57,7 @@ def live_url():
     runtime.close()
 
 
+@pytest.mark.runtime
 def test_a_live_url_passes_what_http_can_prove_and_skips_the_rest(live_url, monkeypatch):
     monkeypatch.setenv("WEBHOOK_SECRET", SECRET)
     report = check_target(live_url)
@@ -69,6 +70,7 @@ def test_a_live_url_passes_what_http_can_prove_and_skips_the_rest(live_url, monk
     assert report.runtime == "http"
 
 
+@pytest.mark.runtime
 def test_without_the_secret_auth_checks_fail_clearly(live_url, monkeypatch):
     monkeypatch.delenv("WEBHOOK_SECRET", raising=False)
     report = check_target(live_url, only=["accepts-valid-order"])

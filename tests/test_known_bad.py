@@ -14,6 +14,8 @@ from fnproof.conformance.runner import check_target
 from fnproof.core.contract import KINDS, load_contract
 from fnproof.core.datafile import load_yaml
 
+pytestmark = pytest.mark.runtime  # every test here starts real runtimes
+
 CORPUS = sorted((ROOT / "conformance/known-bad").glob("*/known-bad.yaml"))
 STARTERS = ROOT / "conformance/contracts/starters"
 # (target, runtime, contract): the known-good handlers, each with the contract it is written for.

@@ -8,6 +8,8 @@ from conftest import DATA, write
 from fnproof.conformance.http import Request
 from fnproof.conformance.runtimes.aws_lambda.python import LambdaPythonRuntime
 
+pytestmark = pytest.mark.runtime  # every test here starts real runtimes
+
 
 @pytest.fixture(scope="module")
 def runtime():

@@ -7,6 +7,8 @@ import pytest
 from conftest import DATA, ROOT
 from fnproof.conformance.runner import check_target
 
+pytestmark = pytest.mark.runtime  # every test here starts real runtimes
+
 REFERENCE = ROOT / "reference/lambda-node/index.mjs"
 BROKEN = DATA / "hostile/handler.mjs"
 

@@ -12,6 +12,8 @@ import pytest
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.runtime  # runs the references' own suites (Node, pytest)
+
 NODE_SUITES = sorted(p.parent for p in ROOT.glob("reference/**/package.json") if "node_modules" not in p.parts)
 PYTHON_SUITES = sorted(p.parent for p in ROOT.glob("reference/**/tests") if p.is_dir())
 

@@ -15,6 +15,7 @@ import pytest
 from conftest import ROOT, write
 from fnproof.conformance.http import Request
 from fnproof.conformance.runner import check_target
+from fnproof.conformance.runtimes.workers import pin
 from fnproof.conformance.runtimes.workers.config import load_worker, strip_jsonc
 from fnproof.conformance.runtimes.workers.runtime import WorkersRuntime
 from fnproof.core.errors import UsageError
@@ -118,15 +119,22 @@ new_sqlite_classes = ["Counter"]
     assert worker.durable_objects[0].sqlite is True
 
 
-def test_unsupported_bindings_and_typescript_are_one_line_usage_errors(tmp_path):
+def test_unsupported_bindings_and_modules_are_one_line_usage_errors(tmp_path):
     write(tmp_path / "a/w.mjs", ECHO)
     write(tmp_path / "a/wrangler.json", '{"main": "w.mjs", "r2_buckets": [{"binding": "B", "bucket_name": "b"}]}')
     with pytest.raises(UsageError, match="r2_buckets"):
         load_worker(tmp_path / "a")
-    write(tmp_path / "b/src/index.ts", "export default {}")
-    write(tmp_path / "b/wrangler.toml", 'main = "src/index.ts"\n')
-    with pytest.raises(UsageError, match="TypeScript"):
+    write(tmp_path / "b/src/index.py", "def on_fetch(request): ...")
+    write(tmp_path / "b/wrangler.toml", 'main = "src/index.py"\n')
+    with pytest.raises(UsageError, match="index.py"):
         load_worker(tmp_path / "b")
+
+
+def test_a_typescript_main_is_taken_as_the_worker_to_build(tmp_path):
+    write(tmp_path / "src/index.ts", "export default { fetch: (r: Request) => new Response('x') };\n")
+    write(tmp_path / "wrangler.toml", 'main = "src/index.ts"\n')
+    worker = load_worker(tmp_path)
+    assert worker.typescript and worker.main == (tmp_path / "src/index.ts").resolve()
 
 
 def test_too_new_compatibility_date_exits_2_with_one_line(tmp_path, cli):
@@ -136,9 +144,10 @@ def test_too_new_compatibility_date_exits_2_with_one_line(tmp_path, cli):
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
-    assert "wrangler.json" in lines[0] and "2099-01-01" in lines[0] and "2026-04-26" in lines[0]
+    assert "wrangler.json" in lines[0] and "2099-01-01" in lines[0] and pin.compatibility_date() in lines[0]
 
 
+@pytest.mark.runtime
 def test_syntax_error_is_a_usage_error(tmp_path, cli):
     write(tmp_path / "w.mjs", "export default { async fetch() { return new Response('x' } };\n")
     code, _, err = cli("check", tmp_path / "w.mjs", "--runtime", "workers")
@@ -146,6 +155,7 @@ def test_syntax_error_is_a_usage_error(tmp_path, cli):
 
 
 # environments --------------------------------------------------------------------------
+@pytest.mark.runtime
 def test_d1_and_kv_state_reaches_a_later_environment(tmp_path):
     write(tmp_path / "w.mjs", STATEFUL)
     write(tmp_path / "migrations/0001_notes.sql", "-- notes; a comment with a ; inside\nCREATE TABLE notes (\n"
@@ -164,6 +174,7 @@ def test_d1_and_kv_state_reaches_a_later_environment(tmp_path):
             assert first.id != second.id
 
 
+@pytest.mark.runtime
 def test_durable_object_has_one_instance_across_environments(tmp_path):
     write(tmp_path / "w.mjs", DURABLE)
     write(tmp_path / "wrangler.json", json.dumps({
@@ -183,6 +194,7 @@ def test_durable_object_has_one_instance_across_environments(tmp_path):
     assert any('"bumped"' in line.text for line in answers[0].logs)
 
 
+@pytest.mark.runtime
 def test_uncaught_exception_is_reported_as_the_5xx_it_is(tmp_path):
     write(tmp_path / "w.mjs",
           "export default { async fetch(request) { return Response.json(await request.json()); } };\n")
@@ -195,6 +207,7 @@ def test_uncaught_exception_is_reported_as_the_5xx_it_is(tmp_path):
     assert report.results[0].message.startswith("server error"), report.results[0].message
 
 
+@pytest.mark.runtime
 def test_console_lines_are_the_invocation_logs_by_stream(tmp_path):
     write(tmp_path / "w.mjs", """export default { async fetch(request) {
   const n = new URL(request.url).searchParams.get('n');
@@ -210,6 +223,7 @@ def test_console_lines_are_the_invocation_logs_by_stream(tmp_path):
 
 @pytest.mark.parametrize("hang", ["await new Promise((resolve) => setTimeout(resolve, 60_000));", "for (;;) {}"],
                          ids=["timer", "busy-loop"])
+@pytest.mark.runtime
 def test_a_hanging_worker_times_out_and_the_kit_stays_responsive(tmp_path, hang):
     # (A promise that can never settle is not a hang in workerd: it cancels the request with a 500.)
     write(tmp_path / "w.mjs", """export default { async fetch(request) {
@@ -227,6 +241,7 @@ def test_a_hanging_worker_times_out_and_the_kit_stays_responsive(tmp_path, hang)
         assert env.deaths == 1
 
 
+@pytest.mark.runtime
 def test_the_reference_workers_own_tests_pass():
     node = shutil.which("node")
     assert node, "Node.js is needed for the workers runtime"

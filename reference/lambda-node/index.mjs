@@ -1,4 +1,4 @@
-// Lambda entry point (Node.js 20, ES modules): wires the real DynamoDB client into the
+// Lambda entry point (Node.js 24, ES modules): wires the real DynamoDB client into the
 // orders logic in orders.mjs. The AWS SDK v3 comes with the Lambda runtime, so it is not
 // a dependency in package.json.
 import {

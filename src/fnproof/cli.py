@@ -18,7 +18,7 @@ from fnproof.core.errors import UsageError
 COMMANDS = {
     "check": ("check", "run the conformance checks against a handler"),
     "contract": ("contract", "write a starting contract for your function, or check one"),
-    "setup": ("setup", "install the Node packages the runtimes need (otherwise done on first use)"),
+    "setup": ("setup", "install what the runtimes need (Node.js, SDKs, miniflare, esbuild) now, not on first use"),
     "prompts": ("prompts", "list, show, diff and lint the versioned prompt templates"),
     "checklist": ("checklist", "render a deploy or review checklist, ticked from a JSON report"),
     "init": ("init", "install rules, slash commands, the Stop hook, fixtures and CI into a repository"),
@@ -34,23 +34,33 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; only the command named in `argv` is imported (start-up stays small).
+
+    Every command is listed for `fnproof --help`, but a command's module (and what it imports:
+    the runtimes, jsonschema, the prompt catalogue, the Anthropic client) loads only when that
+    command runs or its own help is asked for. `argv=None` builds them all (tests, docs).
+    """
     parser = _Parser(prog="fnproof", description="Prove serverless handlers conform to their contract.")
     parser.add_argument("--version", action="version", version=f"fnproof {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    named = next((a for a in argv if not a.startswith("-")), None) if argv is not None else None
     for name, (module_name, help_text) in COMMANDS.items():
-        module = importlib.import_module(f"fnproof.commands.{module_name}")
         command = sub.add_parser(name, help=help_text, description=help_text)
-        module.add_arguments(command)
-        command.set_defaults(_run=module.run)
+        if argv is None or name == named:
+            module = importlib.import_module(f"fnproof.commands.{module_name}")
+            module.add_arguments(command)
+            command.set_defaults(_run=module.run)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser(argv)
+        args = parser.parse_args(argv)
         if not getattr(args, "_run", None):
-            build_parser().print_help()
+            parser.print_help()
             return 2
         return args._run(args)
     except UsageError as exc:

@@ -1,4 +1,4 @@
-// Tests for the orders Worker with an in-memory D1 fake: only Node built-ins (Node 20 has
+// Tests for the orders Worker with an in-memory D1 fake: only Node built-ins (Node 22 has
 // fetch's Request/Response and Web Crypto), run with `node --test` from reference/workers.
 // The real D1 (SQLite in workerd) is what `fnproof check reference/workers` exercises.
 import { test } from 'node:test';

@@ -9,6 +9,7 @@ from fnproof.commands import options
 from fnproof.conformance.report import TerminalReporter, write_json, write_junit
 from fnproof.conformance.runner import RunReport, check_target
 from fnproof.conformance.runtimes import registry
+from fnproof.conformance.services import node_runtime
 from fnproof.core import defaults
 from fnproof.core.errors import UsageError
 
@@ -26,7 +27,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"per-invocation limit (default {defaults.TIMEOUT_S:g} s)")
     parser.add_argument("--memory", type=int, default=defaults.MEMORY_MB, metavar="MB",
                         help=f"per-environment memory limit (default {defaults.MEMORY_MB})")
-    parser.add_argument("--python", metavar="EXE", help="interpreter for lambda-python handlers (default: this one)")
+    parser.add_argument("--python", metavar="EXE|VERSION",
+                        help="lambda-python: an interpreter, or a version such as 3.13 found on this machine "
+                             "(default: the SAM template's runtime where this machine has it, else the kit's)")
+    parser.add_argument("--node", choices=node_runtime.CHOICES,
+                        help="lambda-node, workers: the Node.js major to install and run, or the machine's own "
+                             "(default: the SAM template's runtime, else package.json engines, else "
+                             f"{node_runtime.DEFAULT_MAJOR})")
     options.parallel(parser)
 
 
@@ -52,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
     report = check_target(args.target, runtime=args.runtime, profile=args.profile, contract_path=args.contract,
                           only=args.only, timeout_s=args.timeout, memory_mb=args.memory, parallel=args.parallel,
-                          python=args.python,
+                          python=args.python, node=args.node,
                           on_start=started, on_result=lambda result: terminal.on_result(result) if terminal else None)
     assert terminal is not None
     terminal.finish(report)

@@ -116,6 +116,7 @@ class CheckItem(pytest.Item):
             run = _ensure_started(self.config)
         except UsageError as exc:
             pytest.fail(f"fnproof setup: {exc}", pytrace=False)
+        self.user_properties.append(("platform", run.runtime.platform))  # what ran the code, in JUnit too
         result = run_one(self.spec, run.runtime, run.contract, run.canaries)
         if result.logs:
             self.add_report_section("call", "handler logs", result.logs)

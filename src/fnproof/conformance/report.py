@@ -24,7 +24,10 @@ class TerminalReporter:
     def header(self, report: RunReport) -> None:
         print(f"fnproof {__version__}: {report.target}", file=self.stream)
         print(f"  runtime {report.runtime} ({report.runtime_reason}); profile {report.profile}; "
-              f"contract {report.contract} ({report.kind})", file=self.stream, flush=True)
+              f"contract {report.contract} ({report.kind})", file=self.stream)
+        if report.platform:
+            print(f"  ran on {report.platform}", file=self.stream)
+        self.stream.flush()
 
     def on_result(self, result: CheckResult) -> None:
         self.done += 1
@@ -91,7 +94,8 @@ def headline(result: CheckResult) -> str:
 def to_json(report: RunReport) -> dict:
     return {
         "target": report.target, "runtime": report.runtime, "runtime_reason": report.runtime_reason,
-        "profile": report.profile, "contract": report.contract, "kind": report.kind, "kit_version": __version__,
+        "profile": report.profile, "contract": report.contract, "kind": report.kind, "platform": report.platform,
+        "kit_version": __version__,
         "duration_s": round(report.duration_s, 3),
         "checks": [_check_json(r) for r in report.results],
         "summary": report.summary(),
@@ -108,7 +112,7 @@ def write_junit(report: RunReport, path: Path) -> None:
                        failures=str(s["failed"]), errors=str(s["error"]), skipped=str(s["skipped"]),
                        time=f"{report.duration_s:.3f}")
     props = ET.SubElement(suite, "properties")
-    for name in ("runtime", "profile", "contract"):
+    for name in ("runtime", "profile", "contract", "platform"):
         ET.SubElement(props, "property", name=name, value=getattr(report, name))
     for result in report.results:
         case = ET.SubElement(suite, "testcase", classname=f"fnproof.{report.runtime}", name=result.id,

@@ -45,6 +45,7 @@ class RunReport:
     profile: str
     contract: str
     kind: str = "http-idempotent"
+    platform: str = ""  # what ran the code: interpreter and version, and why that one
     results: list[CheckResult] = field(default_factory=list)
     duration_s: float = 0.0
 
@@ -123,7 +124,7 @@ class PreparedRun:
 def prepare_run(target: str, *, runtime: str | None = None, profile: str = defaults.PROFILE,
                 contract_path: Path | None = None, only: list[str] | tuple[str, ...] = (),
                 timeout_s: float = defaults.TIMEOUT_S, memory_mb: int = defaults.MEMORY_MB,
-                python: str | None = None) -> PreparedRun:
+                python: str | None = None, node: str | None = None) -> PreparedRun:
     """Validate every input and build the runtime; raises UsageError before anything starts."""
     from fnproof.conformance.runtimes import registry
 
@@ -133,7 +134,7 @@ def prepare_run(target: str, *, runtime: str | None = None, profile: str = defau
     # A live deployment has its own secret: take it from the caller's environment, if there.
     live_secret = os.environ.get(contract.auth_env or "") if registry.spec(detected.runtime).takes_urls else None
     canaries = Canaries.fresh(secret=live_secret, make_secret=lambda: fresh_secret(contract.signature))
-    built = registry.build(detected, contract, canaries, RunOptions(timeout_s, memory_mb, python))
+    built = registry.build(detected, contract, canaries, RunOptions(timeout_s, memory_mb, python, node))
     return PreparedRun(target, profile, contract, specs, canaries, built, detected.reason)
 
 
@@ -149,6 +150,7 @@ def check_target(target: str, *, on_start: Callable[[RunReport, int], None] | No
     report = run.report()
     try:
         run.runtime.start()
+        report.platform = run.runtime.platform
         run.runtime.probe()
         if on_start:
             on_start(report, len(run.specs))

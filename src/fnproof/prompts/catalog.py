@@ -23,7 +23,7 @@ from fnproof.core.datafile import node_line, parse_yaml, read_text, validate
 from fnproof.core.errors import UsageError
 from fnproof.core.paths import data_path
 from fnproof.guidance.rules import load_rules
-from fnproof.prompts import contract_text
+from fnproof.prompts import contract_text, platform_text
 from fnproof.prompts.template import Template, parse
 
 _FILE = re.compile(r"^v(?P<n>[1-9][0-9]*)\.md$")
@@ -93,6 +93,7 @@ def split_front_matter(text: str, source: str) -> tuple[str, str, int]:
 def _known_names(prompt_vars: Iterable[str], contract_fields: Iterable[str]) -> set[str]:
     names = {f"var.{v}" for v in prompt_vars} | {f"contract.{f}" for f in contract_fields}
     names |= {"checks.list", "checks.ids", "rules.list", "arguments"}
+    names |= {f"platform.{f}" for f in platform_text.FIELDS}
     names |= {f"prompt.{f}" for f in ("id", "version", "ref", "title", "summary", "profile")}
     return names
 
@@ -285,6 +286,8 @@ def render(prompt: Prompt, given: dict[str, str] | None = None, *, mode: str = S
             return variables[rest]
         if space == "contract":
             return contract_fields[rest]()
+        if space == "platform":
+            return platform_text.FIELDS[rest]()
         if name == "checks.list":
             return _checks_list(prompt, contract.kind if contract else "http-idempotent")
         if name == "checks.ids":

@@ -27,8 +27,12 @@ def _traffic(ctx: CheckContext, env: Environment) -> None:
         requests.append(ctx.request(flaw="malformed"))
     if c.unknown_paths:
         requests.append(ctx.request(path=c.unknown_paths[0]))
-    for request in requests:
-        ctx.send(env, request)
+    responses = [ctx.send(env, request) for request in requests]
+    if not any(response.outcome in ("ok", "error") for response in responses):
+        # The handler never ran (it did not load, or died before answering anything): there
+        # are no logs of its own to judge, and silence must not pass for clean logs.
+        raise CheckFailed("no invocation reached the handler, so its logs cannot be judged", request=valid,
+                          response=responses[0], expected="at least one invocation that ran the handler")
 
 
 @check("json-logs", profile="standard", needs=["logs"], kinds=BOTH)

@@ -63,6 +63,9 @@ class Environment(ABC):
 class Runtime(ABC):
     name: ClassVar[str]
     capabilities: ClassVar[frozenset[str]] = frozenset(CAPABILITIES)
+    # What actually runs the code (interpreter, version, why that one), for every report;
+    # known once start() has run.
+    platform: str = ""
 
     def start(self) -> None:
         """Start what environments share (services, installs); raise UsageError/SetupError."""
@@ -108,7 +111,8 @@ class RunOptions:
 
     timeout_s: float = defaults.TIMEOUT_S
     memory_mb: int = defaults.MEMORY_MB
-    python: str | None = None  # lambda-python: another interpreter than the kit's boto3 venv
+    python: str | None = None  # lambda-python: an interpreter (path, or a version such as 3.12)
+    node: str | None = None  # lambda-node, workers: a Node major the kit installs (24, 22) or "system"
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 NODE_SUFFIXES = (".mjs", ".js", ".cjs")
+TS_SUFFIXES = (".ts", ".mts", ".cts")  # compiled by the kit (services/esbuild.py) before they run
 # `export const handler`, `export async function handler`, `export { handler }`, `exports.handler =`, ...
 HANDLER_EXPORT = re.compile(
     r"export\s+(?:async\s+)?function\s*\*?\s*handler\b|export\s+(?:const|let|var)\s+handler\b"

@@ -1,15 +1,21 @@
 """Entry point of the DynamoDB service subprocess: moto in server mode on loopback.
 
-Run as `python -m fnproof.conformance.services.dynamodb_server TABLE PK [PORT]`; prints one JSON line with
-the port once the table exists, then serves until its stdin closes (so it never
-outlives the kit, even when the kit is killed).
+Run as `python -m fnproof.conformance.services.dynamodb_server PORT TABLES_JSON` (TABLES_JSON:
+`[[name, partition key], ...]`); prints one JSON line with the port once the tables exist,
+then serves until its stdin closes (so it never outlives the kit, even when the kit is
+killed). Meanwhile each line on stdin is a question about the store (how many items carry
+an attribute value), answered by one JSON line on stdout: the harness reads what the handler
+wrote through this process, without an SDK of its own.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import threading
 from typing import Any
+
+_LOCK = threading.RLock()  # moto's write paths, and the harness's reads of what they wrote
 
 
 def _serialise_writes() -> None:
@@ -18,11 +24,9 @@ def _serialise_writes() -> None:
     16-way rounds). One lock around the write paths restores the guarantee handlers rely on;
     a handler's own get-then-put race still shows, since its read and write are two requests."""
     import functools
-    import threading
 
     from moto.dynamodb.models import DynamoDBBackend
 
-    lock = threading.RLock()
     for name in ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item"):
         original = getattr(DynamoDBBackend, name, None)
         if original is None:
@@ -30,24 +34,20 @@ def _serialise_writes() -> None:
 
         @functools.wraps(original)
         def locked(self, *args, __original=original, **kwargs):
-            with lock:
+            with _LOCK:
                 return __original(self, *args, **kwargs)
 
         setattr(DynamoDBBackend, name, locked)
 
 
-def _count(client: Any, question: dict[str, str]) -> int:
-    """Items of a table whose attribute equals a string value (a full scan: the store is small)."""
-    total, start = 0, None
-    while True:
-        extra: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
-        page = client.scan(TableName=question["table"], FilterExpression="#a = :v",
-                           ExpressionAttributeNames={"#a": question["attribute"]},
-                           ExpressionAttributeValues={":v": {"S": question["value"]}}, Select="COUNT", **extra)
-        total += page["Count"]
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return total
+def _count(backend: Any, question: dict[str, str]) -> int:
+    """Items of a table whose attribute equals a string value, read in the backend itself (under
+    the write lock, so a count never sees half a write)."""
+    table = backend.get_table(question["table"])
+    with _LOCK:
+        items = list(table.all_items())
+    return sum(1 for item in items if (value := item.attrs.get(question["attribute"])) is not None
+               and value.type == "S" and value.value == question["value"])
 
 
 def main() -> None:
@@ -62,18 +62,22 @@ def main() -> None:
     bound = server._server  # moto keeps the bound server here only
     assert bound is not None, "moto's server did not bind"
     port = bound.server_port
-    import boto3
+    # The table is made in the backend itself: a boto3 client here would cost ~0.15 s of
+    # CPU (its service model) for one call, on every run.
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
 
-    client = boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
-                          aws_access_key_id="local", aws_secret_access_key="local")
+    backend = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
     for table, partition_key in tables:
-        client.create_table(TableName=table, KeySchema=[{"AttributeName": partition_key, "KeyType": "HASH"}],
-                            AttributeDefinitions=[{"AttributeName": partition_key, "AttributeType": "S"}],
-                            BillingMode="PAY_PER_REQUEST")
+        backend.create_table(
+            table, schema=[{"AttributeName": partition_key, "KeyType": "HASH"}], throughput=None,
+            attr=[{"AttributeName": partition_key, "AttributeType": "S"}], global_indexes=None, indexes=None,
+            streams=None, billing_mode="PAY_PER_REQUEST", sse_specification=None, tags=[],
+            deletion_protection_enabled=False, warm_throughput=None)
     print(json.dumps({"port": port}), flush=True)
     for line in sys.stdin:
         try:
-            answer: dict = {"count": _count(client, json.loads(line))}
+            answer: dict[str, Any] = {"count": _count(backend, json.loads(line))}
         except Exception as exc:  # a bad question must not end the store
             answer = {"error": f"{exc.__class__.__name__}: {exc}"}
         print(json.dumps(answer), flush=True)

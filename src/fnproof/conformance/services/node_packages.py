@@ -1,7 +1,8 @@
 """Lockfile-pinned npm installs into the user cache, made once and shared by every run.
 
-Handlers import the AWS SDK as the Lambda runtime provides it, and Workers need miniflare;
-neither should be the user's job. services/cache_build.py makes each install exactly once.
+Handlers import the AWS SDK as the Lambda runtime provides it, Workers need miniflare, every
+Node runtime needs its pinned Node.js, and TypeScript needs esbuild; none should be the
+user's job. services/cache_build.py makes each install exactly once.
 """
 
 from __future__ import annotations
@@ -19,15 +20,11 @@ from fnproof.core.errors import SetupError
 from fnproof.core.paths import cache_dir
 
 
-def node_binary() -> str:
-    node = shutil.which("node")
-    if not node:
-        raise SetupError("Node.js is not on PATH; install Node.js 20 or newer to check Lambda Node handlers")
-    return node
+def ensure_installed(package_dir: Path, label: str, *, ignore_scripts: bool = False) -> Path:
+    """Return a folder holding `node_modules` for the package.json + lock in package_dir.
 
-
-def ensure_installed(package_dir: Path, label: str) -> Path:
-    """Return a folder holding `node_modules` for the package.json + lock in package_dir."""
+    `ignore_scripts` for packages known to need none (the Node binaries): nothing runs at install.
+    """
     digest = hashlib.sha256((package_dir / "package-lock.json").read_bytes()).hexdigest()[:16]
 
     def install(staging: Path) -> None:
@@ -36,8 +33,9 @@ def ensure_installed(package_dir: Path, label: str) -> Path:
             raise SetupError(f"npm is not on PATH; it is needed once to install {label}")
         for name in ("package.json", "package-lock.json"):
             shutil.copy2(package_dir / name, staging / name)
-        done = subprocess.run([npm, "ci", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"],
-                              cwd=staging, capture_output=True, text=True)
+        argv = [npm, "ci", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"]
+        done = subprocess.run(argv + (["--ignore-scripts"] if ignore_scripts else []), cwd=staging,
+                              capture_output=True, text=True)
         if done.returncode != 0:
             tail = " ".join((done.stderr or done.stdout).split())[-300:]
             raise SetupError(f"npm ci for {label} failed: {tail}")

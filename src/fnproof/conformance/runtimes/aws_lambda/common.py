@@ -72,7 +72,12 @@ class LambdaRuntime(Runtime):
         self._key_secret = secrets.token_urlsafe(30)
 
     # subclass hooks
-    def driver_argv(self) -> tuple[str, ...]:
+    @classmethod
+    def own_options(cls, options: RunOptions) -> dict[str, Any]:
+        """The RunOptions this runtime's constructor takes beyond the common ones."""
+        return {}
+
+    def driver_argv(self, workdir: Path) -> tuple[str, ...]:
         raise NotImplementedError
 
     def extra_env(self) -> dict[str, str]:
@@ -106,7 +111,7 @@ class LambdaRuntime(Runtime):
         return None
 
     def _spec(self, workdir: Path, *, store_url: str | None = None) -> DriverSpec:
-        return DriverSpec(argv=self.driver_argv(), env=self.sandbox_env(workdir, store_url=store_url),
+        return DriverSpec(argv=self.driver_argv(workdir), env=self.sandbox_env(workdir, store_url=store_url),
                           memory_mb=self.memory_mb)
 
     def environment(self) -> Environment:
@@ -146,7 +151,7 @@ def builder(cls: type[LambdaRuntime],
     """The `build` of a Lambda RuntimeSpec: wire the contract's names and the run's secret."""
 
     def build(target: Target, contract: Contract, canaries: Canaries, options: RunOptions) -> Runtime:
-        extra: dict[str, Any] = {"python": options.python} if options.python else {}
+        extra: dict[str, Any] = cls.own_options(options)
         return cls(target.path, target.export or default_export, secret=canaries.secret, tables=contract.tables(),
                    secret_env=contract.secret_env, timeout_s=options.timeout_s, memory_mb=options.memory_mb, **extra)
 

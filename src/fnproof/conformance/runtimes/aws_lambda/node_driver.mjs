@@ -1,27 +1,42 @@
 // fnproof's Lambda Node.js driver: one execution environment per process.
-// argv: handler file, export name, SDK folder, reply fd, sentinel (the protocol: ../DRIVERS.md).
-import { register } from 'node:module';
+// argv: module file, export name, SDK folder, source folder, compile cache, reply fd, sentinel
+// (the protocol: ../DRIVERS.md). The module file is the handler itself, or the kit's build of
+// a TypeScript handler (run with --enable-source-maps, so stacks name the .ts lines); the
+// source folder is the handler's project, whose frames locate an error; the compile cache is
+// this environment's own copy of the SDK's compiled code ('' for none).
+import * as nodeModule from 'node:module';
 import { pathToFileURL } from 'node:url';
 
 import { openProtocol, silenceRuntimeWarnings } from '../driver_protocol.mjs';
+import { installSdkFallback } from './sdk_resolve_hooks.mjs';
 
-const [handlerFile, exportName, sdkDir, replyFdText, sentinel] = process.argv.slice(2);
+const [handlerFile, exportName, sdkDir, sourceDir, compileCache, replyFdText, sentinel] = process.argv.slice(2);
+if (compileCache && nodeModule.enableCompileCache) nodeModule.enableCompileCache(compileCache);
 const protocol = openProtocol(replyFdText, sentinel);
 silenceRuntimeWarnings();
+installSdkFallback(sdkDir);
 
-register('./sdk_resolve_hooks.mjs', import.meta.url, { data: { sdkDir } });
+const ownFrame = (line) => line.trim().startsWith('at ') && (line.includes(handlerFile)
+  || (line.includes(sourceDir) && !line.includes('/node_modules/')));
 
 function describe(error) {
   if (error instanceof Error) {
-    const where = (error.stack || '').split('\n').slice(1).find((l) => l.trim().startsWith('at ') && l.includes(handlerFile)) || '';
+    const where = (error.stack || '').split('\n').slice(1).find(ownFrame) || '';
     return `${error.name}: ${error.message}${where ? ' ' + where.trim() : ''}`;
   }
   try { return `non-Error thrown: ${JSON.stringify(error)}`; } catch { return `non-Error thrown: ${String(error)}`; }
 }
 
+// Errors that mean the file cannot be loaded as a handler at all (a usage error), as opposed
+// to a handler that loads and then throws in its own init code.
+const UNLOADABLE = new Set(['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND', 'ERR_UNKNOWN_FILE_EXTENSION',
+  'ERR_UNSUPPORTED_DIR_IMPORT', 'ERR_UNSUPPORTED_ESM_URL_SCHEME', 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING',
+  'ERR_REQUIRE_ESM', 'ERR_INVALID_PACKAGE_CONFIG', 'ERR_PACKAGE_PATH_NOT_EXPORTED']);
+
 function initKind(error) {
-  if (error instanceof SyntaxError) return 'syntax';
-  if (error && (error.code === 'ERR_MODULE_NOT_FOUND' || error.code === 'MODULE_NOT_FOUND')) return 'module';
+  if (error instanceof SyntaxError || error?.code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX'
+    || error?.code === 'ERR_INVALID_TYPESCRIPT_SYNTAX') return 'syntax';
+  if (UNLOADABLE.has(error?.code)) return 'module';
   return 'throw';
 }
 

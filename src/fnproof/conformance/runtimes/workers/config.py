@@ -22,6 +22,7 @@ from fnproof.core.errors import UsageError
 
 CONFIG_NAMES = ("wrangler.json", "wrangler.jsonc", "wrangler.toml")
 MODULE_SUFFIXES = (".mjs", ".js")
+TS_SUFFIXES = (".ts", ".mts")  # built by the kit (workers/typescript.py) before workerd sees them
 # Keys that change nothing at run time here, or that we provide.
 _IGNORED = {"$schema", "name", "main", "compatibility_date", "compatibility_flags", "vars", "kv_namespaces",
             "d1_databases", "durable_objects", "migrations", "account_id", "workers_dev", "routes", "route",
@@ -56,6 +57,11 @@ class WorkerConfig:
     kv_namespaces: tuple[tuple[str, str], ...] = ()  # (binding, id)
     d1_databases: tuple[D1Database, ...] = ()
     durable_objects: tuple[DurableObjectBinding, ...] = ()
+    source_main: Path | None = None  # the TypeScript entry when `main` is the kit's build of it
+
+    @property
+    def typescript(self) -> bool:
+        return self.main.suffix in TS_SUFFIXES
 
     @property
     def stateful(self) -> bool:
@@ -169,13 +175,10 @@ def _from_config(config: Path, main_override: Path | None = None) -> WorkerConfi
 
 def _check_main(worker: WorkerConfig) -> WorkerConfig:
     where = worker.source
-    if worker.main.suffix in (".ts", ".tsx", ".mts"):
-        raise UsageError(f"main is TypeScript ({worker.main.name}); build it to JavaScript first "
-                         "(npx wrangler deploy --dry-run --outdir dist) and check the built module", where=where)
     if not worker.main.is_file():
         raise UsageError(f"the Worker module {worker.main} does not exist", where=where)
-    if worker.main.suffix not in MODULE_SUFFIXES:
-        raise UsageError(f"a Worker module must be .mjs or .js, not {worker.main.name}", where=where)
+    if worker.main.suffix not in MODULE_SUFFIXES + TS_SUFFIXES:
+        raise UsageError(f"a Worker module must be .mjs, .js, .ts or .mts, not {worker.main.name}", where=where)
     root = worker.root
     if not worker.main.is_relative_to(root):
         # workerd refuses modules outside modulesRoot: widen it to the folder holding both.

@@ -8,7 +8,8 @@
 //                ask for the console lines its Durable Objects wrote since a time.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
+import * as nodeModule from 'node:module';
+import { pathToFileURL } from 'node:url';
 
 import { openProtocol, silenceRuntimeWarnings } from '../driver_protocol.mjs';
 
@@ -16,7 +17,10 @@ const [optionsFile, replyFdText, sentinel] = process.argv.slice(2);
 const options = JSON.parse(fs.readFileSync(optionsFile, 'utf8'));
 fs.rmSync(optionsFile, { force: true }); // it holds the secret; the Worker never needs the file
 const protocol = openProtocol(replyFdText, sentinel);
-const require = createRequire(path.join(options.packages, 'node_modules', 'index.js'));
+// This environment's own copy of miniflare's compiled code (runtime.py); compiling it is a
+// large share of an environment's start-up.
+if (options.compileCache && nodeModule.enableCompileCache) nodeModule.enableCompileCache(options.compileCache);
+const require = nodeModule.createRequire(path.join(options.packages, 'node_modules', 'index.js'));
 const { Miniflare } = require('miniflare');
 
 const WORKER = 'fnproof-worker';
@@ -27,6 +31,21 @@ const FLUSH_HOST = 'flush.fnproof.invalid';
 const HOST_LOG_CAP = 5000;
 
 silenceRuntimeWarnings();
+
+// A TypeScript Worker runs as the kit's bundle; workerd ignores source maps, so positions in
+// the bundle are turned back into .ts lines here, in every log line and init error.
+const remap = (() => {
+  if (!options.sourceMap) return (text) => text;
+  const map = new nodeModule.SourceMap(JSON.parse(fs.readFileSync(options.sourceMap, 'utf8')));
+  const mapDir = pathToFileURL(path.dirname(options.sourceMap) + '/').href;
+  const bundle = path.basename(options.main).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const position = new RegExp(`(?:file://)?[^\\s()]*${bundle}:(\\d+):(\\d+)`, 'g');
+  return (text) => text.replace(position, (all, line, column) => {
+    const entry = map.findEntry(Number(line) - 1, Number(column) - 1);
+    if (!entry || !entry.originalSource) return all;
+    return `${new URL(entry.originalSource, mapDir).pathname}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+  });
+})();
 
 // Console lines ---------------------------------------------------------------------------
 const marker = `fnproof-flush-${process.pid}-${Math.random().toString(36).slice(2)}`;
@@ -40,7 +59,7 @@ function streamOf(level) {
 }
 
 function onLog(entry) {
-  const text = String(entry.message ?? '');
+  const text = remap(String(entry.message ?? ''));
   if (text === marker) {
     flushWaiters.forEach((waiter) => waiter(entry.level));
     return;
@@ -223,9 +242,12 @@ try {
   watched = childPids();
   ready = true;
 } catch (error) {
-  const kind = error.kind ?? (error.code === 'ERR_MODULE_PARSE' ? 'syntax' : error.code === 'ERR_MODULE_RULE' ? 'module' : 'throw');
   const uncaught = runtimeErrors.filter((l) => /Uncaught|Error/.test(l)).map((l) => l.replace(/^service core:user:[\w-]*: /, ''));
-  const message = uncaught.length ? uncaught.join(' | ') : String(error.message ?? error).split('\n').join(' ');
+  // An import workerd cannot resolve means the Worker cannot be loaded (a usage error), like a parse error.
+  const unresolved = uncaught.some((l) => /No such module/.test(l));
+  const kind = error.kind ?? (error.code === 'ERR_MODULE_PARSE' ? 'syntax'
+    : error.code === 'ERR_MODULE_RULE' || unresolved ? 'module' : 'throw');
+  const message = remap(uncaught.length ? uncaught.join(' | ') : String(error.message ?? error).split('\n').join(' '));
   protocol.initFailed(kind, message);
   await mf?.dispose().catch(() => {});
   process.exit(0);

@@ -2,7 +2,8 @@
 
 An execution environment is its own workerd process (its own isolate, memory never shared),
 and every environment of a run sees one store. What was measured here (2 cores, Node 20,
-miniflare 4.20260426.0 / workerd 2026-04-26) decided how:
+miniflare 4.20260426.0 / workerd 2026-04-26; miniflare 4.20260730.0 on Node 24 behaved the
+same) decided how:
 
 - Sharing persist directories between live workerd processes does not work. The KV and
   D1 simulators are SQLite-backed Durable Objects, one writer each: 8 instances on one
@@ -22,7 +23,8 @@ miniflare 4.20260426.0 / workerd 2026-04-26) decided how:
   get-then-put gave several owners in 10/10 rounds (the race `concurrent-duplicates` must
   see; 8 concurrent requests into ONE instance did not show it, per CONTRACT.md §2).
 - Costs: one environment (Node + miniflare import + workerd) ~0.5 s of CPU and ~0.6 s to
-  ready; the state host ~0.15 s more; a request ~10-25 ms warm (each D1/KV call is one RPC
+  ready on Node 20, ~0.35-0.45 s of CPU on Node 24 from a private copy of miniflare's compile
+  cache; the state host ~0.15 s more; a request ~10-25 ms warm (each D1/KV call is one RPC
   to the host). The production profile on reference/workers starts ~30 environments.
 
 A Durable Object's console lines are written in the host, not in the environment that
@@ -53,10 +55,12 @@ from pathlib import Path
 from fnproof.conformance.http import Canaries, LogLine, Request, Response
 from fnproof.conformance.runtimes import discovery
 from fnproof.conformance.runtimes.base import Environment, RunOptions, Runtime, RuntimeSpec, Target
-from fnproof.conformance.runtimes.js_exports import NODE_SUFFIXES, has_default_export, looks_like_worker
+from fnproof.conformance.runtimes.js_exports import NODE_SUFFIXES, TS_SUFFIXES, has_default_export, looks_like_worker
 from fnproof.conformance.runtimes.process_env import DriverSpec, InitError, ProcessBackedEnvironment, ProcessEnvironment
+from fnproof.conformance.runtimes.workers import pin, typescript
 from fnproof.conformance.runtimes.workers.config import CONFIG_NAMES, WorkerConfig, compatibility_problem, load_worker
-from fnproof.conformance.services.node_packages import ensure_installed, node_binary, node_dir_on_path
+from fnproof.conformance.services import esbuild, node_runtime
+from fnproof.conformance.services.node_packages import ensure_installed, node_dir_on_path
 from fnproof.core import defaults
 from fnproof.core.contract import Contract, Effects
 from fnproof.core.errors import SetupError, UsageError
@@ -64,16 +68,9 @@ from fnproof.core.errors import SetupError, UsageError
 HERE = Path(__file__).resolve().parent
 DRIVER = HERE / "driver.mjs"
 SHIMS = HERE / "shims"
-MINIFLARE_PACKAGE = HERE / "npm"
+MINIFLARE_PACKAGE = pin.PACKAGE
 MINIFLARE_LABEL = "miniflare (workerd) for Cloudflare Workers"
 INIT_TIMEOUT_S = 30.0  # 8 workerd processes starting at once on 2 cores take a few seconds
-
-
-def workerd_compatibility_date(packages: Path) -> str:
-    """workerd 1.YYYYMMDD.N supports compatibility dates up to YYYY-MM-DD."""
-    version = json.loads((packages / "node_modules/workerd/package.json").read_text())["version"]
-    stamp = version.split(".")[1]
-    return f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}"
 
 
 class WorkersEnvironment(ProcessBackedEnvironment):
@@ -132,7 +129,8 @@ class WorkersRuntime(Runtime):
     capabilities = frozenset({"environments", "logs", "effects"})
 
     def __init__(self, path: Path, *, secret: str, secret_env: str = defaults.SECRET_ENV,
-                 timeout_s: float = defaults.TIMEOUT_S, memory_mb: int = defaults.MEMORY_MB) -> None:
+                 timeout_s: float = defaults.TIMEOUT_S, memory_mb: int = defaults.MEMORY_MB,
+                 node: str | None = None) -> None:
         if not path.exists():
             raise UsageError("no such Worker file or folder", where=str(path))
         self.worker: WorkerConfig = load_worker(path)
@@ -141,15 +139,27 @@ class WorkersRuntime(Runtime):
         self.run_dir = Path(tempfile.mkdtemp(prefix="fnproof-workers-"))
         self._host: StateHost | None = None
         self._date = self.worker.compatibility_date or ""
+        self._node_choice = node or node_runtime.DEFAULT_MAJOR
+        self._source_map: str | None = None
 
     def start(self) -> None:
-        self._node = node_binary()
-        self._packages = ensure_installed(MINIFLARE_PACKAGE, MINIFLARE_LABEL)
-        supported = workerd_compatibility_date(self._packages)
+        supported = pin.compatibility_date()
         problem = compatibility_problem(self.worker, supported)
         if problem:
             raise UsageError(problem, where=self.worker.source)
+        self.node = node_runtime.node_runtime(self._node_choice)
+        self._node = self.node.binary
+        self._packages = ensure_installed(MINIFLARE_PACKAGE, MINIFLARE_LABEL)
+        self._compile_cache = node_runtime.compile_cache(self.node, "miniflare",
+                                                         [self._packages / "node_modules" / "miniflare"],
+                                                         [MINIFLARE_PACKAGE / "package-lock.json"])
         self._date = self.worker.compatibility_date or supported
+        self.platform = (f"workerd {pin.workerd_version()} (miniflare {pin.miniflare_version()}, compatibility dates "
+                         f"to {supported}), compatibility_date {self._date}; on {self.node.describe()}")
+        if self.worker.typescript:
+            self.worker = typescript.build_worker(self.worker, self.run_dir / "build")
+            self._source_map = str(self.worker.main) + ".map"
+            self.platform += f"; TypeScript built with esbuild {esbuild.PINNED}"
         if self.worker.stateful:
             self._host = StateHost(self)
             try:
@@ -174,6 +184,8 @@ class WorkersRuntime(Runtime):
             "registry": str(self.run_dir / "registry") if w.stateful else None,
             "persist": str(self.run_dir / "state"),
             "memoryMb": memory_mb,
+            "sourceMap": self._source_map,
+            "compileCache": node_runtime.private_copy(self._compile_cache, workdir),
         }
         options_file = workdir / "options.json"
         fd = os.open(options_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -191,10 +203,9 @@ class WorkersRuntime(Runtime):
         return WorkersEnvironment(process, self.timeout_s, self._host)
 
     def probe(self) -> None:
-        text = self.worker.main.read_text(encoding="utf-8", errors="replace")
-        if not has_default_export(text):
-            raise UsageError("no default export; a module Worker exports default { fetch }",
-                             where=str(self.worker.main))
+        source = self.worker.source_main or self.worker.main
+        if not has_default_export(source.read_text(encoding="utf-8", errors="replace")):
+            raise UsageError("no default export; a module Worker exports default { fetch }", where=str(source))
         process = ProcessEnvironment(lambda workdir: self.spec(workdir, "env"), label=f"{self.name}-probe",
                                      base_dir=self.run_dir)
         try:
@@ -228,7 +239,7 @@ def _recognise(path: Path) -> str | None:
     if path.is_dir():
         config = next((path / name for name in CONFIG_NAMES if (path / name).is_file()), None)
         return f"folder has {config.name}" if config else None
-    if path.suffix in NODE_SUFFIXES and looks_like_worker(discovery.read(path)):
+    if path.suffix in NODE_SUFFIXES + TS_SUFFIXES and looks_like_worker(discovery.read(path)):
         return "a default export with fetch (module Worker)"
     return None
 
@@ -239,19 +250,22 @@ def _find_handler(root: Path, files: Sequence[Path]) -> discovery.Found | None:
         best = sorted(configs, key=lambda p: (len(p.relative_to(root).parts), p.as_posix()))[0]
         folder = best.parent
         return discovery.Found(folder, f"{(folder.relative_to(root).as_posix() or '.')}/ has {best.name}")
-    code = [p for p in discovery.not_tests(root, files) if p.suffix in NODE_SUFFIXES + (".ts",)]
+    code = [p for p in discovery.not_tests(root, files) if p.suffix in NODE_SUFFIXES + TS_SUFFIXES]
     return discovery.pick(root, [p for p in code if looks_like_worker(discovery.read(p))],
                           "has a default export with fetch")
 
 
 def _build(target: Target, contract: Contract, canaries: Canaries, options: RunOptions) -> Runtime:
     return WorkersRuntime(target.path, secret=canaries.secret, secret_env=contract.auth_env or defaults.SECRET_ENV,
-                          timeout_s=options.timeout_s, memory_mb=options.memory_mb)
+                          timeout_s=options.timeout_s, memory_mb=options.memory_mb, node=options.node)
 
 
 def _setup() -> str:
-    node_binary()
-    return f"{MINIFLARE_LABEL} ready in {ensure_installed(MINIFLARE_PACKAGE, MINIFLARE_LABEL)}"
+    node = node_runtime.node_runtime(node_runtime.DEFAULT_MAJOR)
+    packages = ensure_installed(MINIFLARE_PACKAGE, MINIFLARE_LABEL)
+    node_runtime.compile_cache(node, "miniflare", [packages / "node_modules" / "miniflare"],
+                               [MINIFLARE_PACKAGE / "package-lock.json"])
+    return f"{MINIFLARE_LABEL} {pin.miniflare_version()} on {node.describe()} in {packages}"
 
 
 SPEC = RuntimeSpec(
