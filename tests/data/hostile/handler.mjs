@@ -19,6 +19,12 @@ export const handler = async (event) => {
     case 'count': return ok({ invocations });
     case 'hang': return new Promise(() => {});
     case 'busy': for (;;) {} // eslint-disable-line no-constant-condition
+    case 'cpu': { // 400 ms of CPU: on a machine with CPU to spare, well inside a 1 s limit
+      const start = process.cpuUsage();
+      let used = 0;
+      while (used < 400_000) { const d = process.cpuUsage(start); used = d.user + d.system; }
+      return ok({ cpu_ms: Math.round(used / 1000) });
+    }
     case 'exit': process.exit(7);
     case 'throw': throw new TypeError('bad thing');
     case 'reject-later': setTimeout(() => { throw new Error('uncaught later'); }, 10); return ok({});

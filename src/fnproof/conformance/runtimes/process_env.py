@@ -31,10 +31,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from fnproof.conformance.containment import process_tree
 from fnproof.conformance.http import LogLine
 from fnproof.conformance.runtimes.base import Environment
 
 LOG_CAP_BYTES = 1 << 20  # per stream per invocation; the rest is counted, not kept
+# A loaded machine's CPU wait extends a limit by at most this many times the limit, so even a
+# handler that somehow looks starved forever ends.
+WAIT_CREDIT_FACTOR = 10
 _LIVE: weakref.WeakSet[ProcessEnvironment] = weakref.WeakSet()
 _IDS = itertools.count(1)
 
@@ -166,6 +170,7 @@ class ProcessEnvironment:
         spec = self._spec_for(self._workdir)
         self._sentinel = f"\x1efnproof-end-{secrets.token_hex(8)}".encode()
         self._memory_mb = spec.memory_mb
+        self._credit_s = 0.0
         proto_r, proto_w = os.pipe()
         try:
             self._proc = subprocess.Popen(
@@ -186,11 +191,13 @@ class ProcessEnvironment:
         self._out.start()
         self._err.start()
         self._marks = 1  # the driver writes a sentinel after init too
-        reply = self._wait_reply(spec.init_timeout_s)
+        reply, why = self._wait_watched(spec.init_timeout_s)
         logs = self._take_logs(self._marks, 0.5 if reply else 0.05)
         if reply is None:
-            code = self._kill()
-            raise InitError("crash", f"driver exited during init ({_exit_text(code)}){_tail(logs)}", logs)
+            code = self._kill() if why != "crash" else self._reap()
+            if why == "crash":
+                raise InitError("crash", f"driver exited during init ({_exit_text(code)}){_tail(logs)}", logs)
+            raise InitError("crash", "init " + self._limit_text(why, spec.init_timeout_s) + _tail(logs), logs)
         if "init_error" in reply:
             self._kill()
             err = reply["init_error"]
@@ -243,8 +250,8 @@ class ProcessEnvironment:
             if why == "crash":
                 return RawResult("crash", error=f"process exited ({_exit_text(code)}){_tail(logs)}",
                                  logs=logs, ended_environment=True)
-            return RawResult("timeout" if why == "timeout" else "crash", error=_LIMIT_TEXT[why].format(
-                s=timeout_s, mb=self._memory_mb), logs=logs, ended_environment=True)
+            return RawResult("timeout" if why == "timeout" else "crash", error=self._limit_text(why, timeout_s),
+                             logs=logs, ended_environment=True)
 
     # internals -----------------------------------------------------------------------
     def _read_protocol(self, fd: int) -> None:
@@ -256,23 +263,44 @@ class ProcessEnvironment:
                     continue
         self._replies.put(None)
 
-    def _wait_reply(self, timeout_s: float) -> dict[str, Any] | None:
-        try:
-            return self._replies.get(timeout=timeout_s)
-        except queue.Empty:
-            return None
+    def _limit_text(self, why: str, timeout_s: float) -> str:
+        if why == "memory":
+            return f"exceeded the memory limit of {self._memory_mb} MB (all its processes together); environment killed"
+        waited = f"; {self._credit_s:.1f} s of waiting for a CPU added" if self._credit_s >= 0.05 else ""
+        return (f"timed out after {timeout_s:g} s of handler time ({process_tree.load_text()}{waited}); "
+                "environment killed")
 
     def _wait_watched(self, timeout_s: float) -> tuple[dict[str, Any] | None, str]:
-        """Wait for the reply, checking resident memory every 50 ms."""
-        deadline = time.monotonic() + timeout_s
+        """Wait for a reply, checking the tree's resident memory every 50 ms.
+
+        The limit is the handler's time, not the machine's: when it runs out, the time the
+        environment's processes spent waiting for a CPU (RunQueueClock) is added and the wait
+        goes on, up to WAIT_CREDIT_FACTOR times the limit. A handler that sleeps or blocks
+        waits for no CPU and still times out on time.
+        """
+        proc = self._proc
+        assert proc is not None
+        clock = process_tree.RunQueueClock(proc.pid)
+        started = time.monotonic()
+        deadline = started + timeout_s
+        self._credit_s = 0.0
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                return None, "timeout"
+                credit = min(clock.waited_s(), WAIT_CREDIT_FACTOR * timeout_s)
+                if started + timeout_s + credit > time.monotonic() + 0.01:
+                    deadline, self._credit_s = started + timeout_s + credit, credit
+                    continue
+                self._credit_s = credit
+                try:  # the kit itself may have been starved: a reply that is already here counts
+                    reply = self._replies.get_nowait()
+                except queue.Empty:
+                    return None, "timeout"
+                return (reply, "ok") if reply is not None else (None, "crash")
             try:
                 reply = self._replies.get(timeout=min(0.05, left))
             except queue.Empty:
-                if _rss_mb(self._proc.pid) > self._memory_mb:  # type: ignore[union-attr]
+                if process_tree.rss_mb(process_tree.descendants(proc.pid)) > self._memory_mb:
                     return None, "memory"
                 continue
             return (reply, "ok") if reply is not None else (None, "crash")
@@ -338,21 +366,6 @@ class ProcessBackedEnvironment(Environment):
 
     def close(self) -> None:
         self._process.close()
-
-
-_LIMIT_TEXT = {"timeout": "timed out after {s:g} s; environment killed",
-               "memory": "exceeded the memory limit of {mb} MB; environment killed"}
-
-
-def _rss_mb(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/status", "rb") as status:
-            for line in status:
-                if line.startswith(b"VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def _exit_text(code: int | None) -> str:
