@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import time
 
 import pytest
@@ -36,7 +37,7 @@ def test_environment_is_scrubbed(runtime, monkeypatch):
     assert not any(v == "leaked-from-the-caller" for v in seen.values())
     assert seen["WEBHOOK_SECRET"] == "canary-secret" and seen["AWS_DEFAULT_REGION"] == seen["AWS_REGION"]
     assert seen["AWS_ENDPOINT_URL_DYNAMODB"].startswith("http://127.0.0.1:")
-    allowed_prefixes = ("AWS_", "LAMBDA_", "_HANDLER", "NODE_PATH", "PATH", "HOME", "TMPDIR", "LANG", "TZ",
+    allowed_prefixes = ("AWS_", "LAMBDA_", "_HANDLER", "NODE_PATH", "PATH", "HOME", "TMPDIR", "LANG", "TZ", "PWD",
                         "IDEMPOTENCY_TABLE", "WEBHOOK_SECRET")
     assert [k for k in seen if not k.startswith(allowed_prefixes)] == []
 
@@ -109,18 +110,28 @@ def test_memory_limit_ends_the_environment(runtime):
 
 
 def test_children_die_with_their_environment(runtime):
+    marker = f"30.{secrets.randbelow(10**6):06d}"  # the child's pid is the sandbox's own: find it by its argv
     env = runtime.environment()
-    pid = call(env, "child").json()["child"]
-    os.kill(pid, 0)  # alive while the environment lives
+    assert call(env, f"child {marker}").status == 200
+    assert _running(marker)  # alive while the environment lives
     env.close()
     deadline = time.monotonic() + 3
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not _running(marker):
             return
         time.sleep(0.05)
-    pytest.fail(f"child {pid} outlived its environment")
+    pytest.fail(f"child sleep {marker} outlived its environment")
+
+
+def _running(marker: str) -> list[str]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if f"sleep\0{marker}".encode() in open(f"/proc/{pid}/cmdline", "rb").read():
+                found.append(pid)
+        except OSError:
+            continue
+    return found
 
 
 def test_an_uncaught_error_after_the_reply_crashes_only_that_environment(runtime):

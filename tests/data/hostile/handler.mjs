@@ -8,6 +8,10 @@ let invocations = 0;
 export const handler = async (event) => {
   invocations += 1;
   const action = event.body;
+  if (action.startsWith('child ')) { // `child 30.123`: sleep that long, the number marks it on the host
+    const child = spawn('sleep', [action.slice(6)], { stdio: 'ignore' });
+    return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ child: child.pid }) };
+  }
   const ok = (body) => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   switch (action) {
     case 'env': return ok({ env: process.env });
@@ -36,10 +40,6 @@ export const handler = async (event) => {
     case 'memory': {
       const hold = [];
       for (;;) hold.push(Buffer.alloc(16 * 1024 * 1024, 1));
-    }
-    case 'child': {
-      const child = spawn('sleep', ['30'], { stdio: 'ignore' });
-      return ok({ child: child.pid });
     }
     case 'logs': console.log('out-line'); console.error('err-line'); return ok({});
     default: return ok({ echo: action });

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from fnproof.conformance.containment.sandbox import Isolation, Mode
 from fnproof.conformance.http import Canaries, LogLine, Request, Response
 from fnproof.core import defaults
 
@@ -66,6 +67,8 @@ class Runtime(ABC):
     # What actually runs the code (interpreter, version, why that one), for every report;
     # known once start() has run.
     platform: str = ""
+    # Which isolation the run's processes had (containment/sandbox.py); known once start() has run.
+    isolation: Isolation | None = None
 
     def start(self) -> None:
         """Start what environments share (services, installs); raise UsageError/SetupError."""
@@ -113,6 +116,7 @@ class RunOptions:
     memory_mb: int = defaults.MEMORY_MB
     python: str | None = None  # lambda-python: an interpreter (path, or a version such as 3.12)
     node: str | None = None  # lambda-node, workers: a Node major the kit installs (24, 22) or "system"
+    sandbox: Mode = "auto"  # bubblewrap around every process: auto (when the preflight passes), require, off
 
 
 @dataclass(frozen=True, slots=True)

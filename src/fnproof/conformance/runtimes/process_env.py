@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fnproof.conformance.containment import process_tree
+from fnproof.conformance.containment.sandbox import Sandbox, kit_paths, popen
 from fnproof.conformance.http import LogLine
 from fnproof.conformance.runtimes.base import Environment
 
@@ -57,6 +58,11 @@ class DriverSpec:
     env: dict[str, str]
     init_timeout_s: float = 10.0
     memory_mb: int = 512
+    # The run's sandbox (None: --sandbox off or unavailable), and what the driver needs to
+    # read and write inside it besides the kit's own files and its working folder.
+    sandbox: Sandbox | None = None
+    readable: tuple[Path, ...] = ()
+    writable: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,9 +178,13 @@ class ProcessEnvironment:
         self._memory_mb = spec.memory_mb
         self._credit_s = 0.0
         proto_r, proto_w = os.pipe()
+        argv = [*spec.argv, str(proto_w), self._sentinel.decode()]
+        if spec.sandbox is not None:
+            argv = spec.sandbox.wrap(argv, ro=(*kit_paths(), *spec.readable), rw=(self._workdir, *spec.writable),
+                                     cwd=self._workdir)
         try:
-            self._proc = subprocess.Popen(
-                [*spec.argv, str(proto_w), self._sentinel.decode()], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            self._proc = popen(
+                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE, pass_fds=(proto_w,), cwd=self._workdir, env=spec.env,
                 start_new_session=True, close_fds=True,
             )
@@ -321,10 +331,18 @@ class ProcessEnvironment:
         return code
 
     def _kill(self) -> int | None:
-        """Kill the driver's whole process group; safe to call twice."""
+        """Kill the driver's whole tree and process group; safe to call twice.
+
+        In the sandbox the tree holds every process of the environment (orphans included,
+        under the namespace's init), and the namespace dies with its init anyway."""
         proc, self._proc = self._proc, None
         if proc is None:
             return None
+        for pid in process_tree.descendants(proc.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):

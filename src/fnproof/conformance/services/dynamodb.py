@@ -9,7 +9,6 @@ answers the harness's questions about what a handler wrote (effects counted per 
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import socket
 import subprocess
@@ -17,6 +16,7 @@ import sys
 import threading
 from dataclasses import dataclass
 
+from fnproof.conformance.containment.sandbox import Sandbox, kit_paths, popen
 from fnproof.core import defaults
 from fnproof.core.errors import SetupError
 
@@ -53,16 +53,25 @@ class LocalDynamoDB:
         self._ask = threading.Lock()
         self.planned: DynamoEndpoint | None = None
 
-    def start(self) -> LocalDynamoDB:
-        """Start the server; `planned` is known at once so environments can boot meanwhile."""
+    def start(self, sandbox: Sandbox | None = None) -> LocalDynamoDB:
+        """Start the server; `planned` is known at once so environments can boot meanwhile.
+
+        In the run's sandbox the store has its own PID namespace and read-only files like an
+        environment, and lives in the run's network namespace: only this run's environments
+        reach it, and a handler can neither see its process nor read its environment."""
         with socket.socket() as probe:  # choose the port now; the server binds it a moment later
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         self.planned = DynamoEndpoint(url=f"http://127.0.0.1:{port}", tables=dict(self.names))
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        # Only what Python and moto need: the caller's environment (its secrets) stays with the kit.
+        env = {"PATH": defaults.SYSTEM_PATH, "LANG": "C.UTF-8", "HOME": "/tmp", "TMPDIR": "/tmp",
+               "PYTHONDONTWRITEBYTECODE": "1"}
         spec = json.dumps([[self.names[e], key] for e, key in self.keys.items()])
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "fnproof.conformance.services.dynamodb_server", str(port), spec],
+        argv = [sys.executable, "-m", "fnproof.conformance.services.dynamodb_server", str(port), spec]
+        if sandbox is not None:
+            argv = sandbox.wrap(argv, ro=kit_paths(), rw=(), cwd=None)
+        self._proc = popen(
+            argv,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
             start_new_session=True,
         )

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from fnproof.conformance.containment.sandbox import Mode, Sandbox
+from fnproof.conformance.containment.sandbox import for_run as sandbox_for_run
 from fnproof.conformance.http import Canaries, LogLine, Request, Response
 from fnproof.conformance.runtimes.aws_lambda.events import build_event, result_to_response
 from fnproof.conformance.runtimes.base import Environment, RunOptions, Runtime, Target
@@ -56,7 +58,8 @@ class LambdaRuntime(Runtime):
 
     def __init__(self, handler_file: Path, export: str, *, secret: str, timeout_s: float = defaults.TIMEOUT_S,
                  memory_mb: int = defaults.MEMORY_MB, tables: dict[str, str] | None = None,
-                 secret_env: str = defaults.SECRET_ENV, dynamodb: LocalDynamoDB | None = None) -> None:
+                 secret_env: str = defaults.SECRET_ENV, dynamodb: LocalDynamoDB | None = None,
+                 sandbox: Mode = "auto") -> None:
         if not handler_file.is_file():
             raise UsageError("no such handler file", where=str(handler_file))
         self.handler_file = handler_file.resolve()
@@ -70,6 +73,8 @@ class LambdaRuntime(Runtime):
         self.function_name = f"{handler_file.stem.replace('_', '-')}-{secrets.token_hex(3)}"
         self._key_id = "AKIA" + secrets.token_hex(8).upper()
         self._key_secret = secrets.token_urlsafe(30)
+        self._sandbox_mode: Mode = sandbox
+        self.sandbox: Sandbox | None = None
 
     # subclass hooks
     @classmethod
@@ -83,9 +88,14 @@ class LambdaRuntime(Runtime):
     def extra_env(self) -> dict[str, str]:
         return {}
 
+    def readable(self) -> tuple[Path, ...]:
+        """What the driver reads in the sandbox beyond the kit's files: the handler's folder, builds."""
+        return (self.handler_file.parent, self._run_dir / "build")
+
     def start(self) -> None:
+        self.sandbox, self.isolation = sandbox_for_run(self._sandbox_mode)
         if self._own_dynamodb:
-            self.dynamodb.start()
+            self.dynamodb.start(self.sandbox)
 
     def sandbox_env(self, workdir: Path, *, store_url: str | None = None) -> dict[str, str]:
         endpoint = self.dynamodb.planned or self.dynamodb.endpoint()
@@ -112,7 +122,7 @@ class LambdaRuntime(Runtime):
 
     def _spec(self, workdir: Path, *, store_url: str | None = None) -> DriverSpec:
         return DriverSpec(argv=self.driver_argv(workdir), env=self.sandbox_env(workdir, store_url=store_url),
-                          memory_mb=self.memory_mb)
+                          memory_mb=self.memory_mb, sandbox=self.sandbox, readable=self.readable())
 
     def environment(self) -> Environment:
         process = ProcessEnvironment(self._spec, label=self.name, base_dir=self._run_dir)
@@ -143,6 +153,8 @@ class LambdaRuntime(Runtime):
     def close(self) -> None:
         if self._own_dynamodb:
             self.dynamodb.stop()
+        if self.sandbox is not None:
+            self.sandbox.close()
         shutil.rmtree(self._run_dir, ignore_errors=True)
 
 
@@ -153,7 +165,8 @@ def builder(cls: type[LambdaRuntime],
     def build(target: Target, contract: Contract, canaries: Canaries, options: RunOptions) -> Runtime:
         extra: dict[str, Any] = cls.own_options(options)
         return cls(target.path, target.export or default_export, secret=canaries.secret, tables=contract.tables(),
-                   secret_env=contract.secret_env, timeout_s=options.timeout_s, memory_mb=options.memory_mb, **extra)
+                   secret_env=contract.secret_env, timeout_s=options.timeout_s, memory_mb=options.memory_mb,
+                   sandbox=options.sandbox, **extra)
 
     return build
 

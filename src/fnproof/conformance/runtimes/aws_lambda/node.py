@@ -95,6 +95,9 @@ class LambdaNodeRuntime(LambdaRuntime):
         return (self.node.binary, "--no-warnings", *maps, *blob, f"--max-old-space-size={heap}", str(DRIVER),
                 str(self._module), self.export, str(self._sdk), source, cache)
 
+    def readable(self) -> tuple[Path, ...]:
+        return (*super().readable(), typescript.project_root(self.handler_file), Path(self.node.binary).parent.parent)
+
     def extra_env(self) -> dict[str, str]:
         return {"NODE_PATH": str(self._sdk / "node_modules"), "PATH": node_dir_on_path(self.node.binary)}
 

@@ -83,6 +83,11 @@ class LambdaPythonRuntime(LambdaRuntime):
         # -I: isolated mode (no user site, no PYTHON* variables, script folder not on sys.path)
         return (self.python, "-I", "-u", str(DRIVER), str(self.handler_file), self.export)
 
+    def readable(self) -> tuple[Path, ...]:
+        # the venv (or interpreter) and the installation its python links to
+        venv = Path(self.python).parent.parent
+        return (*super().readable(), venv, Path(os.path.realpath(self.python)).parent.parent)
+
     def extra_env(self) -> dict[str, str]:
         return {"PATH": os.path.dirname(self.python) + ":" + defaults.SYSTEM_PATH, "PYTHONDONTWRITEBYTECODE": "1"}
 
