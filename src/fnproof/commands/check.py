@@ -35,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default: the SAM template's runtime, else package.json engines, else "
                              f"{node_runtime.DEFAULT_MAJOR})")
     options.parallel(parser)
+    options.sandbox(parser)
 
 
 def _writable(path: Path | None) -> None:
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
 
     report = check_target(args.target, runtime=args.runtime, profile=args.profile, contract_path=args.contract,
                           only=args.only, timeout_s=args.timeout, memory_mb=args.memory, parallel=args.parallel,
-                          python=args.python, node=args.node,
+                          python=args.python, node=args.node, sandbox=args.sandbox,
                           on_start=started, on_result=lambda result: terminal.on_result(result) if terminal else None)
     assert terminal is not None
     terminal.finish(report)

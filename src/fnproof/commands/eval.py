@@ -56,6 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     options.only(parser, what="grade")
     options.parallel(parser, per=" per sample")
     options.contract(parser)
+    options.sandbox(parser)
     parser.add_argument("--pricing", type=Path, metavar="FILE", help="price table (default conformance/pricing.yaml)")
     parser.add_argument("--price", metavar="IN,OUT",
                         help="USD per million input,output tokens for --model, overriding the table")
@@ -114,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     def generate(spec: evaluate.EvalSpec, root: Path) -> evaluate.Graded:
         run_ = evaluate.new_run(root, spec, base_url=args.base_url, concurrency=args.concurrency)
         return run_, evaluate.execute(run_, spec, client, concurrency=args.concurrency, batch_poll_s=args.batch_poll,
-                                      parallel=args.parallel), table
+                                      parallel=args.parallel, sandbox=args.sandbox), table
 
     code = evaluate.score_runs([partial(generate, s, r) for s, r in zip(specs, roots, strict=True)], sys.stdout)
     if args.compare:
@@ -139,7 +140,8 @@ def _regrade(args: argparse.Namespace) -> int:
     runs = [evaluate.open_run(root / n) for n in names] if names else [evaluate.open_run(root)]
     select(args.profile or runs[0].manifest["profile"], args.only)
     def regrade(run_: evaluate.Run) -> evaluate.Graded:
-        results = evaluate.regrade(run_, profile=args.profile, only=tuple(args.only), parallel=args.parallel)
+        results = evaluate.regrade(run_, profile=args.profile, only=tuple(args.only), parallel=args.parallel,
+                                   sandbox=args.sandbox)
         return run_, results, _table(args, run_.manifest["model"])
 
     return evaluate.score_runs([partial(regrade, r) for r in runs], sys.stdout)

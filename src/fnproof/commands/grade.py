@@ -29,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     options.only(parser)
     options.parallel(parser, per=" per sample")
     options.contract(parser)
+    options.sandbox(parser)
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the scoreboard and every sample's report here")
 
 
@@ -42,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json is not None and not args.json.parent.is_dir():
         raise UsageError("folder for the JSON file does not exist", where=str(args.json))
     options.positive("--parallel", args.parallel)
-    grade_options = GradeOptions(args.runtime, args.profile, tuple(args.only), args.parallel, args.contract)
+    grade_options = GradeOptions(args.runtime, args.profile, tuple(args.only), args.parallel, args.contract,
+                                 args.sandbox)
     progress = Progress("[grade]", len(args.dirs))
     results, reports = [], {}
     for folder in args.dirs:

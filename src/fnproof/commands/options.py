@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from fnproof.conformance.checks.registry import PROFILES
+from fnproof.conformance.containment.sandbox import MODES
 from fnproof.core import defaults
 from fnproof.core.errors import UsageError
 
@@ -33,3 +34,10 @@ def parallel(parser: argparse.ArgumentParser, *, per: str = "") -> None:
 def positive(name: str, value: float) -> None:
     if value <= 0:
         raise UsageError(f"{name} must be greater than 0, got {value:g}")
+
+
+def sandbox(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sandbox", choices=MODES, default="auto",
+                        help="bubblewrap around every process that runs the handler: auto uses it when its preflight "
+                             "passes (else says what is not isolated), require fails (exit 2) without it, off runs "
+                             "unsandboxed; every report states which (default: auto)")

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from fnproof.conformance.checks.registry import PROFILES, CheckSpec
+from fnproof.conformance.containment.sandbox import MODES, Mode
 from fnproof.conformance.runner import CheckResult, PreparedRun, prepare_run, run_one
 from fnproof.conformance.runtimes import registry
 from fnproof.core.errors import UsageError
@@ -33,13 +34,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="seed, standard or production (default: the fnproof_profile ini value, else production)")
     group.addoption("--fnproof-contract", dest="fnproof_contract", metavar="FILE",
                     help="contract YAML (default: the orders contract)")
+    group.addoption("--fnproof-sandbox", dest="fnproof_sandbox", choices=MODES, default=None,
+                    help="bubblewrap around the handler's processes: auto (default: when its preflight passes), "
+                         "require (a usage error without it) or off")
     parser.addini("fnproof_target", "default for --fnproof-target", default="")
     parser.addini("fnproof_profile", "default for --fnproof-profile", default="production")
     parser.addini("fnproof_contract", "default for --fnproof-contract", default="")
+    parser.addini("fnproof_sandbox", "default for --fnproof-sandbox", default="auto")
 
 
 def _option(config: pytest.Config, name: str) -> str | None:
     return config.getoption(f"fnproof_{name}") or config.getini(f"fnproof_{name}") or None
+
+
+def _sandbox_mode(value: str) -> Mode:
+    if value not in MODES:
+        raise pytest.UsageError(f"fnproof: fnproof_sandbox must be one of {', '.join(MODES)}, got {value!r}")
+    return value
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -51,7 +62,8 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         run = prepare_run(target, runtime=config.getoption("fnproof_runtime"),
                           profile=_option(config, "profile") or "production",
-                          contract_path=Path(contract) if contract else None)
+                          contract_path=Path(contract) if contract else None,
+                          sandbox=_sandbox_mode(_option(config, "sandbox") or "auto"))
     except UsageError as exc:
         raise pytest.UsageError(f"fnproof: {exc}") from None
     config.stash[_RUN_KEY] = run
@@ -117,6 +129,8 @@ class CheckItem(pytest.Item):
         except UsageError as exc:
             pytest.fail(f"fnproof setup: {exc}", pytrace=False)
         self.user_properties.append(("platform", run.runtime.platform))  # what ran the code, in JUnit too
+        if run.runtime.isolation is not None:
+            self.user_properties.append(("sandbox", run.runtime.isolation.line().removeprefix("sandbox: ")))
         result = run_one(self.spec, run.runtime, run.contract, run.canaries)
         if result.logs:
             self.add_report_section("call", "handler logs", result.logs)

@@ -17,6 +17,7 @@ from typing import Literal
 
 from fnproof.conformance.checks.context import CheckContext
 from fnproof.conformance.checks.registry import CheckFailed, CheckSkipped, CheckSpec, Failure, select
+from fnproof.conformance.containment.sandbox import Isolation, Mode
 from fnproof.conformance.http import Canaries
 from fnproof.conformance.runtimes.base import RunOptions, Runtime
 from fnproof.conformance.signing import fresh_secret
@@ -46,6 +47,7 @@ class RunReport:
     contract: str
     kind: str = "http-idempotent"
     platform: str = ""  # what ran the code: interpreter and version, and why that one
+    sandbox: Isolation | None = None  # which isolation the run's processes had (containment/sandbox.py)
     results: list[CheckResult] = field(default_factory=list)
     duration_s: float = 0.0
 
@@ -115,6 +117,7 @@ class PreparedRun:
     canaries: Canaries
     runtime: Runtime
     runtime_reason: str
+    sandbox_mode: Mode = "auto"
 
     def report(self) -> RunReport:
         return RunReport(target=self.target, runtime=self.runtime.name, runtime_reason=self.runtime_reason,
@@ -124,7 +127,7 @@ class PreparedRun:
 def prepare_run(target: str, *, runtime: str | None = None, profile: str = defaults.PROFILE,
                 contract_path: Path | None = None, only: list[str] | tuple[str, ...] = (),
                 timeout_s: float = defaults.TIMEOUT_S, memory_mb: int = defaults.MEMORY_MB,
-                python: str | None = None, node: str | None = None) -> PreparedRun:
+                python: str | None = None, node: str | None = None, sandbox: Mode = "auto") -> PreparedRun:
     """Validate every input and build the runtime; raises UsageError before anything starts."""
     from fnproof.conformance.runtimes import registry
 
@@ -134,8 +137,8 @@ def prepare_run(target: str, *, runtime: str | None = None, profile: str = defau
     # A live deployment has its own secret: take it from the caller's environment, if there.
     live_secret = os.environ.get(contract.auth_env or "") if registry.spec(detected.runtime).takes_urls else None
     canaries = Canaries.fresh(secret=live_secret, make_secret=lambda: fresh_secret(contract.signature))
-    built = registry.build(detected, contract, canaries, RunOptions(timeout_s, memory_mb, python, node))
-    return PreparedRun(target, profile, contract, specs, canaries, built, detected.reason)
+    built = registry.build(detected, contract, canaries, RunOptions(timeout_s, memory_mb, python, node, sandbox))
+    return PreparedRun(target, profile, contract, specs, canaries, built, detected.reason, sandbox)
 
 
 def check_target(target: str, *, on_start: Callable[[RunReport, int], None] | None = None,
@@ -151,6 +154,8 @@ def check_target(target: str, *, on_start: Callable[[RunReport, int], None] | No
     try:
         run.runtime.start()
         report.platform = run.runtime.platform
+        report.sandbox = run.runtime.isolation or Isolation(
+            "none", run.sandbox_mode, "nothing of the target runs on this machine (a live deployment)")
         run.runtime.probe()
         if on_start:
             on_start(report, len(run.specs))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from fnproof.conformance.checks.registry import select
+from fnproof.conformance.containment.sandbox import Mode
 from fnproof.conformance.report import to_json
 from fnproof.conformance.runner import CheckResult, RunReport, check_target
 from fnproof.core.contract import default_contract_path
@@ -31,6 +32,7 @@ class GradeOptions:
     only: tuple[str, ...] = ()
     parallel: int = 4
     contract_path: Path | None = None
+    sandbox: Mode = "auto"
 
 
 def _all_failed(target: str, runtime: str, reason: str, options: GradeOptions) -> RunReport:
@@ -49,7 +51,8 @@ def grade_workspace(workspace: Path, sample_id: str, options: GradeOptions) -> t
         return SampleResult(sample_id, "no-handler", str(exc), _outcomes(report)), report
     try:
         report = check_target(str(entry.target), runtime=entry.runtime, profile=options.profile,
-                              only=list(options.only), contract_path=options.contract_path, parallel=options.parallel)
+                              only=list(options.only), contract_path=options.contract_path, parallel=options.parallel,
+                              sandbox=options.sandbox)
     except SetupError:
         raise
     except UsageError as exc:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TextIO
 
 from fnproof import __version__
+from fnproof.conformance.containment.sandbox import Mode
 from fnproof.core.contract import Contract
 from fnproof.core.datafile import read_text
 from fnproof.core.errors import SetupError, UsageError
@@ -208,23 +209,24 @@ def _load_json(path: Path) -> dict:
         return {}
 
 
-def grade_options(run: Run, profile: str | None = None, only: tuple[str, ...] = (), parallel: int = 4) -> GradeOptions:
+def grade_options(run: Run, profile: str | None = None, only: tuple[str, ...] = (), parallel: int = 4,
+                  sandbox: Mode = "auto") -> GradeOptions:
     """The run's own grading settings (its saved contract and the prompt's profile), unless overridden."""
     saved = run.root / CONTRACT_FILE
     contract = saved if saved.is_file() else data_path("conformance", "contracts",
                                                         f"{run.manifest.get('contract', 'orders')}.yaml")
     return GradeOptions(run.manifest["runtime"], profile or run.manifest["profile"],
-                        tuple(only) or tuple(run.manifest.get("checks") or ()), parallel, contract)
+                        tuple(only) or tuple(run.manifest.get("checks") or ()), parallel, contract, sandbox)
 
 
 def execute(run: Run, spec: EvalSpec, client, *, concurrency: int, batch_poll_s: float,
-            parallel: int) -> list[SampleResult]:
+            parallel: int, sandbox: Mode = "auto") -> list[SampleResult]:
     """Generate every sample, grading each as soon as its reply is in (so grading overlaps the API)."""
     text = (run.root / "prompt.md").read_text(encoding="utf-8")
     ids = run.manifest["samples"]
     requests = [(f"sample-{sid}", request_params(spec, text)) for sid in ids]
     by_custom = {f"sample-{sid}": sid for sid in ids}
-    options = grade_options(run, parallel=parallel)
+    options = grade_options(run, parallel=parallel, sandbox=sandbox)
     progress = Progress(f"[{spec.prompt.ref} {spec.runtime}]", len(ids))
     results: dict[str, SampleResult] = {}
 
@@ -264,8 +266,9 @@ def execute(run: Run, spec: EvalSpec, client, *, concurrency: int, batch_poll_s:
     return [results[sid] for sid in ids]
 
 
-def regrade(run: Run, *, profile: str | None, only: tuple[str, ...], parallel: int) -> list[SampleResult]:
-    options = grade_options(run, profile, only, parallel)
+def regrade(run: Run, *, profile: str | None, only: tuple[str, ...], parallel: int,
+            sandbox: Mode = "auto") -> list[SampleResult]:
+    options = grade_options(run, profile, only, parallel, sandbox)
     progress = Progress(f"[regrade {run.manifest['prompt']['ref']}]", len(run.manifest["samples"]))
     results = []
     for sid in run.manifest["samples"]:

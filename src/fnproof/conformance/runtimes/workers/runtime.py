@@ -52,6 +52,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from fnproof.conformance.containment.sandbox import Mode, Sandbox
+from fnproof.conformance.containment.sandbox import for_run as sandbox_for_run
 from fnproof.conformance.http import Canaries, LogLine, Request, Response
 from fnproof.conformance.runtimes import discovery
 from fnproof.conformance.runtimes.base import Environment, RunOptions, Runtime, RuntimeSpec, Target
@@ -130,7 +132,7 @@ class WorkersRuntime(Runtime):
 
     def __init__(self, path: Path, *, secret: str, secret_env: str = defaults.SECRET_ENV,
                  timeout_s: float = defaults.TIMEOUT_S, memory_mb: int = defaults.MEMORY_MB,
-                 node: str | None = None) -> None:
+                 node: str | None = None, sandbox: Mode = "auto") -> None:
         if not path.exists():
             raise UsageError("no such Worker file or folder", where=str(path))
         self.worker: WorkerConfig = load_worker(path)
@@ -141,12 +143,15 @@ class WorkersRuntime(Runtime):
         self._date = self.worker.compatibility_date or ""
         self._node_choice = node or node_runtime.DEFAULT_MAJOR
         self._source_map: str | None = None
+        self._sandbox_mode: Mode = sandbox
+        self.sandbox: Sandbox | None = None
 
     def start(self) -> None:
         supported = pin.compatibility_date()
         problem = compatibility_problem(self.worker, supported)
         if problem:
             raise UsageError(problem, where=self.worker.source)
+        self.sandbox, self.isolation = sandbox_for_run(self._sandbox_mode)
         self.node = node_runtime.node_runtime(self._node_choice)
         self._node = self.node.binary
         self._packages = ensure_installed(MINIFLARE_PACKAGE, MINIFLARE_LABEL)
@@ -194,9 +199,17 @@ class WorkersRuntime(Runtime):
         env = {"PATH": node_dir_on_path(self._node), "HOME": str(workdir),
                "TMPDIR": str(workdir / "tmp"), "LANG": "C.UTF-8", "TZ": ":UTC"}
         heap = max(64, self.memory_mb // 4)
+        # In the sandbox: the Worker's folder and build, the shims, the run's dev registry
+        # (every environment announces itself there) and, for the state host, its storage.
+        readable = (w.root, w.main.parent, SHIMS, Path(self._node).parent.parent)
+        shared = [self.run_dir / "registry"] if w.stateful else []
+        if mode == "host":
+            shared.append(self.run_dir / "state")
+        for folder in shared:
+            folder.mkdir(exist_ok=True)
         return DriverSpec(argv=(self._node, "--no-warnings", f"--max-old-space-size={heap}", str(DRIVER),
                                 str(options_file)), env=env, init_timeout_s=INIT_TIMEOUT_S,
-                          memory_mb=memory_mb)
+                          memory_mb=memory_mb, sandbox=self.sandbox, readable=readable, writable=tuple(shared))
 
     def environment(self) -> Environment:
         process = ProcessEnvironment(lambda workdir: self.spec(workdir, "env"), label=self.name, base_dir=self.run_dir)
@@ -226,6 +239,8 @@ class WorkersRuntime(Runtime):
     def close(self) -> None:
         if self._host:
             self._host.close()
+        if self.sandbox is not None:
+            self.sandbox.close()
         shutil.rmtree(self.run_dir, ignore_errors=True)
 
 
@@ -257,7 +272,8 @@ def _find_handler(root: Path, files: Sequence[Path]) -> discovery.Found | None:
 
 def _build(target: Target, contract: Contract, canaries: Canaries, options: RunOptions) -> Runtime:
     return WorkersRuntime(target.path, secret=canaries.secret, secret_env=contract.auth_env or defaults.SECRET_ENV,
-                          timeout_s=options.timeout_s, memory_mb=options.memory_mb, node=options.node)
+                          timeout_s=options.timeout_s, memory_mb=options.memory_mb, node=options.node,
+                          sandbox=options.sandbox)
 
 
 def _setup() -> str:
