@@ -152,3 +152,20 @@ def test_memory_held_from_import_counts(mode):
     finally:
         rt.close()
     assert done.outcome == "crash" and "memory limit" in (done.error or "")
+
+
+def test_a_forged_reply_does_not_count(runtime):
+    """The handler writes a reply of its own on the reply fd, with the sentinels, and exits
+    before the driver can answer: without the driver's nonce that reply is not the driver's."""
+    with runtime.environment() as env:
+        forged = attack(env, attack="forge")
+        assert forged.outcome == "crash" and forged.status == 502
+        assert env._process.forged == 1
+        assert attack(env, attack="echo").status == 200
+
+
+def test_a_huge_reply_costs_the_kit_only_the_cap(runtime):
+    with runtime.environment() as env:
+        big = attack(env, attack="big-reply")
+        assert big.outcome == "crash" and "larger than 8 MiB" in (big.error or "")
+        assert attack(env, attack="echo").status == 200

@@ -56,6 +56,7 @@ export const handler = async (event) => {
       await new Promise((resolve) => setTimeout(resolve, 2500));
       return ok({ child: child.pid });
     }
+    case 'big-reply': return ok({ filler: 'x'.repeat(20 << 20) }); // 20 MB: past any reply the kit reads
     case 'whoami': return ok({ uid: process.getuid(), out: execFileSync('id').toString() });
     default: return ok({ echo: order });
   }

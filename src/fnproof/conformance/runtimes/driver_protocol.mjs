@@ -3,9 +3,15 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 
+// Taken before the handler loads, so a handler that replaces them cannot see the requests'
+// nonces or change what the driver writes.
+const parse = JSON.parse;
+const stringify = JSON.stringify;
+const writeSync = fs.writeSync;
+
 export function openProtocol(replyFdText, sentinel) {
   const replyFd = Number(replyFdText);
-  const write = (text) => fs.writeSync(replyFd, text + '\n');
+  const write = (text) => writeSync(replyFd, text + '\n');
   // Pipes are synchronous on Linux, so the sentinel lands after everything written before it.
   const endOfOutput = () => {
     process.stdout.write(`\n${sentinel}\n`);
@@ -23,11 +29,23 @@ export function openProtocol(replyFdText, sentinel) {
       endOfOutput();
       write(JSON.stringify({ ready: true }));
     },
-    /** Serve requests one at a time; `handle(request)` resolves to the reply's JSON text. */
+    /** Serve requests one at a time; `handle(request)` resolves to the reply (an object).
+     * Each request carries a nonce that the handler never sees: the driver keeps it here and
+     * puts it in the reply, and the kit counts only a reply with the invocation's nonce, so a
+     * reply a handler forges on the reply fd is ignored (DRIVERS.md). */
     async serve(handle) {
       const lines = readline.createInterface({ input: process.stdin, terminal: false });
       for await (const line of lines) {
-        const text = await handle(JSON.parse(line));
+        const request = parse(line);
+        const nonce = request.nonce;
+        delete request.nonce;
+        const reply = await handle(request);
+        let text;
+        try {
+          text = stringify({ ...reply, nonce });
+        } catch (error) {
+          text = stringify({ outcome: 'error', error: `the result cannot be serialised: ${error?.message ?? error}`, nonce });
+        }
         endOfOutput();
         write(text);
       }

@@ -40,6 +40,9 @@ LOG_CAP_BYTES = 1 << 20  # per stream per invocation; the rest is counted, not k
 # A loaded machine's CPU wait extends a limit by at most this many times the limit, so even a
 # handler that somehow looks starved forever ends.
 WAIT_CREDIT_FACTOR = 10
+# A reply line (result and its body) the kit reads at most; Lambda's own response limit is 6 MB,
+# and a Workers body travels base64-encoded.
+REPLY_CAP_BYTES = 8 << 20
 _LIVE: weakref.WeakSet[ProcessEnvironment] = weakref.WeakSet()
 _IDS = itertools.count(1)
 
@@ -165,6 +168,7 @@ class ProcessEnvironment:
         self._lock = threading.Lock()
         self.starts = 0
         self.deaths = 0
+        self.forged = 0  # reply lines without the invocation's nonce, ignored
         self.init_logs: tuple[LogLine, ...] = ()
         _LIVE.add(self)
 
@@ -241,14 +245,21 @@ class ProcessEnvironment:
                 self.deaths += 1
                 return RawResult("crash", error=f"init failed: {exc}", logs=exc.logs, ended_environment=True)
             assert self._proc is not None and self._proc.stdin is not None
-            line = (json.dumps({**payload, "timeout_ms": int(timeout_s * 1000)}) + "\n").encode()
+            nonce = secrets.token_hex(16)  # only the driver sees it; a reply without it is not the driver's
+            line = (json.dumps({**payload, "timeout_ms": int(timeout_s * 1000), "nonce": nonce}) + "\n").encode()
             try:
                 self._proc.stdin.write(line)
                 self._proc.stdin.flush()
             except (BrokenPipeError, OSError):
                 pass  # the reply wait below sees the death
             self._marks += 1
-            reply, why = self._wait_watched(timeout_s)
+            reply, why = self._wait_watched(timeout_s, nonce)
+            if reply is not None and "oversize" in reply:
+                code = self._kill()
+                self.deaths += 1
+                return RawResult("crash", error=f"the reply was larger than {REPLY_CAP_BYTES >> 20} MiB "
+                                 f"({reply['oversize']} bytes; Lambda's response limit is 6 MB); environment killed",
+                                 logs=self._take_logs(None, 0.2), ended_environment=True)
             if reply is not None:
                 logs = self._take_logs(self._marks, 2.0)
                 if reply.get("outcome") == "ok":
@@ -265,13 +276,42 @@ class ProcessEnvironment:
 
     # internals -----------------------------------------------------------------------
     def _read_protocol(self, fd: int) -> None:
-        with os.fdopen(fd, "rb") as stream:
-            for raw in stream:
-                try:
-                    self._replies.put(json.loads(raw))
-                except json.JSONDecodeError:
-                    continue
+        """Replies, one JSON object per line, each at most REPLY_CAP_BYTES: a bigger line is
+        dropped as it arrives (the kit holds at most the cap, whatever the handler returns)
+        and stands for a reply that was too large."""
+        pending = bytearray()
+        skipping = 0  # bytes of an over-long line dropped so far
+        try:
+            while chunk := os.read(fd, 1 << 16):
+                while chunk:
+                    cut = chunk.find(b"\n")
+                    part, chunk = (chunk, b"") if cut < 0 else (chunk[:cut], chunk[cut + 1:])
+                    if skipping or len(pending) + len(part) > REPLY_CAP_BYTES:
+                        skipping += len(pending) + len(part)
+                        pending.clear()
+                    else:
+                        pending += part
+                    if cut < 0:
+                        break
+                    if skipping:
+                        self._replies.put({"oversize": skipping})
+                        skipping = 0
+                    else:
+                        self._reply_line(bytes(pending))
+                    pending.clear()
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
         self._replies.put(None)
+
+    def _reply_line(self, raw: bytes) -> None:
+        try:
+            reply = json.loads(raw)
+        except (ValueError, RecursionError):
+            return
+        if isinstance(reply, dict):
+            self._replies.put(reply)
 
     def _limit_text(self, why: str, timeout_s: float) -> str:
         if why == "memory":
@@ -280,7 +320,7 @@ class ProcessEnvironment:
         return (f"timed out after {timeout_s:g} s of handler time ({process_tree.load_text()}{waited}); "
                 "environment killed")
 
-    def _wait_watched(self, timeout_s: float) -> tuple[dict[str, Any] | None, str]:
+    def _wait_watched(self, timeout_s: float, nonce: str | None = None) -> tuple[dict[str, Any] | None, str]:
         """Wait for a reply, checking the tree's resident memory every 50 ms.
 
         The limit is the handler's time, not the machine's: when it runs out, the time the
@@ -306,14 +346,19 @@ class ProcessEnvironment:
                     reply = self._replies.get_nowait()
                 except queue.Empty:
                     return None, "timeout"
-                return (reply, "ok") if reply is not None else (None, "crash")
-            try:
-                reply = self._replies.get(timeout=min(0.05, left))
-            except queue.Empty:
-                if process_tree.rss_mb(process_tree.descendants(proc.pid)) > self._memory_mb:
-                    return None, "memory"
+            else:
+                try:
+                    reply = self._replies.get(timeout=min(0.05, left))
+                except queue.Empty:
+                    if process_tree.rss_mb(process_tree.descendants(proc.pid)) > self._memory_mb:
+                        return None, "memory"
+                    continue
+            if reply is None:
+                return None, "crash"
+            if nonce is not None and "oversize" not in reply and reply.get("nonce") != nonce:
+                self.forged += 1  # not the driver's: ignored, and said in the logs
                 continue
-            return (reply, "ok") if reply is not None else (None, "crash")
+            return reply, "ok"
 
     def _take_logs(self, marks: int | None, wait_s: float) -> tuple[LogLine, ...]:
         out = self._out.take(marks, wait_s)

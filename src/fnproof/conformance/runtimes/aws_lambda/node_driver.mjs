@@ -100,8 +100,8 @@ protocol.ready();
 await protocol.serve(async (request) => {
   try {
     const result = await run(request);
-    return JSON.stringify({ id: request.id, outcome: 'ok', result: result === undefined ? null : result });
+    return ({ id: request.id, outcome: 'ok', result: result === undefined ? null : result });
   } catch (error) {
-    return JSON.stringify({ id: request.id, outcome: 'error', error: describe(error) });
+    return ({ id: request.id, outcome: 'error', error: describe(error) });
   }
 });

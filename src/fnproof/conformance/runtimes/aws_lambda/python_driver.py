@@ -115,10 +115,14 @@ reply({"ready": True})
 
 for line in sys.stdin:
     request = json.loads(line)
+    # The kit counts only a reply carrying this invocation's nonce; the handler is never given it.
+    nonce = request.pop("nonce", None)
     try:
         result = function(request["event"], LambdaContext(request.get("request_id"), request["timeout_ms"]))
         message = {"id": request.get("id"), "outcome": "ok", "result": lambda_json(result)}
     except Exception as exc:  # a failed invocation; the environment lives on, as in Lambda
         message = {"id": request.get("id"), "outcome": "error", "error": f"{type(exc).__name__}: {exc}{where(exc)}"}
+    message["nonce"] = nonce
+    del nonce
     end_of_output()
     reply(message)

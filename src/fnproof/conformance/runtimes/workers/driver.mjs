@@ -262,15 +262,15 @@ await protocol.serve(async (request) => {
     try {
       const database = await mf.getD1Database(binding, STATE);
       const row = await database.prepare(`SELECT COUNT(*) AS n FROM "${table}" WHERE "${column}" = ?1`).bind(value).first();
-      return JSON.stringify({ id: request.id, outcome: 'ok', result: { count: row?.n ?? 0 } });
+      return ({ id: request.id, outcome: 'ok', result: { count: row?.n ?? 0 } });
     } catch (error) {
-      return JSON.stringify({ id: request.id, outcome: 'error', error: String(error?.message ?? error) });
+      return ({ id: request.id, outcome: 'error', error: String(error?.message ?? error) });
     }
   }
   if (options.mode === 'host') {
     await flushLogs(mf);
     const lines = hostLines.filter(([t]) => t >= request.since_ms).map(([, s, x]) => [s, x]);
-    return JSON.stringify({ id: request.id, outcome: 'ok', result: { lines } });
+    return ({ id: request.id, outcome: 'ok', result: { lines } });
   }
   const stop = watchMemory();
   try {
@@ -282,7 +282,7 @@ await protocol.serve(async (request) => {
     const bytes = Buffer.from(await response.arrayBuffer());
     await flushLogs(mf);
     const outHeaders = [...response.headers].filter(([name]) => !name.startsWith('mf-'));
-    return JSON.stringify({ id: request.id, outcome: 'ok', result: { status: response.status, headers: outHeaders, body: bytes.toString('base64') } });
+    return ({ id: request.id, outcome: 'ok', result: { status: response.status, headers: outHeaders, body: bytes.toString('base64') } });
   } catch (error) {
     // Miniflare answers a Worker's own exception with a 500; a rejection means workerd is gone.
     process.stderr.write(`[fnproof] workerd failed: ${error?.message ?? error}\n`);
