@@ -25,8 +25,12 @@ from fnproof.conformance.http import Request
 from fnproof.conformance.runtimes.aws_lambda.node import SDK_PACKAGE, LambdaNodeRuntime
 from fnproof.conformance.runtimes.aws_lambda.python import LambdaPythonRuntime
 
+# Where the sandbox cannot be had these tests skip, unless FNPROOF_SANDBOX=require (the kit's
+# CI sets it): then a missing sandbox fails them, as `--sandbox require` fails a run.
+REQUIRED = os.environ.get("FNPROOF_SANDBOX") == "require"
 pytestmark = [pytest.mark.runtime,
-              pytest.mark.skipif(not sandbox.preflight().ok, reason=f"no sandbox: {sandbox.preflight().why}")]
+              pytest.mark.skipif(not REQUIRED and not sandbox.preflight().ok,
+                                 reason=f"no sandbox: {sandbox.preflight().why}")]
 
 ATTACKER = DATA / "hostile/attacker.mjs"
 
@@ -142,6 +146,13 @@ def test_memory_in_a_child_counts(runtime):
     assert hog.outcome == "crash" and "memory limit" in (hog.error or "")
 
 
+def test_the_process_count_is_limited(runtime):
+    with runtime.environment() as env:
+        bomb = attack(env, attack="fork-bomb")
+        assert bomb.outcome == "crash" and "limit of 64 processes" in (bomb.error or "")
+        assert attack(env, attack="echo").status == 200
+
+
 @pytest.mark.parametrize("mode", ["require"])
 def test_memory_held_from_import_counts(mode):
     rt = LambdaPythonRuntime(DATA / "hostile/alloc_at_import.py", "", secret="s", memory_mb=256, sandbox=mode)
@@ -169,3 +180,32 @@ def test_a_huge_reply_costs_the_kit_only_the_cap(runtime):
         big = attack(env, attack="big-reply")
         assert big.outcome == "crash" and "larger than 8 MiB" in (big.error or "")
         assert attack(env, attack="echo").status == 200
+
+
+def test_a_store_that_dies_mid_run_is_reported_as_such(tmp_path, monkeypatch):
+    from fnproof.conformance.checks.registry import select
+    from fnproof.conformance.http import Canaries
+    from fnproof.conformance.runner import run_one
+    from fnproof.core.contract import default_contract_path, load_contract
+
+    rt = LambdaNodeRuntime(ROOT / "reference/lambda-node/index.mjs", "handler", secret="s")
+    rt.start()
+    try:
+        rt.dynamodb.endpoint()
+        opened = rt.environment
+
+        def store_dies_then_environment():  # the store ends while the check is running
+            rt.dynamodb._proc.kill()
+            rt.dynamodb._proc.wait()
+            return opened()
+
+        monkeypatch.setattr(rt, "environment", store_dies_then_environment)
+        contract = load_contract(default_contract_path())
+        spec = next(s for s in select("production", ["accepts-valid-order"]))
+        during = run_one(spec, rt, contract, Canaries.fresh())
+        after = run_one(spec, rt, contract, Canaries.fresh())
+    finally:
+        rt.close()
+    assert during.outcome == "failed" and during.message.startswith("the store died during this check")
+    assert after.outcome == "error" and "had died before this check" in after.message
+    assert "did not start" not in during.message + after.message

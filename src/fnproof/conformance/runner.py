@@ -69,7 +69,10 @@ def run_one(spec: CheckSpec, runtime: Runtime, contract: Contract, canaries: Can
     outcome: Outcome = "passed"
     message, logs = "", ""
     failure: Failure | None = None
+    dead_before = runtime.service_failure()
     try:
+        if dead_before:
+            raise RuntimeError(f"the store had died before this check ({dead_before}); nothing after it can pass")
         reason = runtime.skip_reason(spec.needs)
         if reason:
             raise CheckSkipped(reason)
@@ -83,11 +86,18 @@ def run_one(spec: CheckSpec, runtime: Runtime, contract: Contract, canaries: Can
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         outcome = "error"
         message = f"check raised {exc.__class__.__name__}: {exc} ({frame.filename}:{frame.lineno})"
+        if dead_before:
+            message = str(exc)
     finally:
         if ctx is not None:
             if outcome in ("failed", "error"):
                 logs = "\n".join(f"[{line.stream}] {line.text[:300]}" for line in ctx.logs()[-LOG_TAIL_LINES:])
             ctx.close()
+    dead_after = None if dead_before else runtime.service_failure()
+    if dead_after:  # whatever the check concluded, it ran against a store that went away under it
+        outcome, failure = "failed", None
+        message = (f"the store died during this check: {dead_after}. A handler cannot reach the store's "
+                   f"process in the sandbox; a request that crashes the store is the handler's failure")
     duration = 0.0 if outcome == "skipped" and ctx is None else round(time.monotonic() - started, 3)
     return CheckResult(spec.id, outcome, message, duration, logs, failure)
 

@@ -57,6 +57,11 @@ export const handler = async (event) => {
       return ok({ child: child.pid });
     }
     case 'big-reply': return ok({ filler: 'x'.repeat(20 << 20) }); // 20 MB: past any reply the kit reads
+    case 'fork-bomb': { // 200 processes that each wait, as a fork bomb's first second would
+      for (let i = 0; i < 200; i += 1) spawn('sleep', ['30'], { stdio: 'ignore', detached: true }).unref();
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      return ok({ spawned: 200 });
+    }
     case 'whoami': return ok({ uid: process.getuid(), out: execFileSync('id').toString() });
     default: return ok({ echo: order });
   }

@@ -90,6 +90,10 @@ class Runtime(ABC):
     def close(self) -> None:
         """Stop shared services."""
 
+    def service_failure(self) -> str | None:
+        """Why a service the run's environments share (the store) is gone, if it died after starting."""
+        return None
+
     def skip_reason(self, needs: frozenset[str]) -> str | None:
         missing = sorted(needs - self.capabilities)
         if not missing:

@@ -61,6 +61,7 @@ class DriverSpec:
     env: dict[str, str]
     init_timeout_s: float = 10.0
     memory_mb: int = 512
+    max_processes: int = 64  # the environment's whole tree (threads not counted)
     # The run's sandbox (None: --sandbox off or unavailable), and what the driver needs to
     # read and write inside it besides the kit's own files and its working folder.
     sandbox: Sandbox | None = None
@@ -180,6 +181,7 @@ class ProcessEnvironment:
         spec = self._spec_for(self._workdir)
         self._sentinel = f"\x1efnproof-end-{secrets.token_hex(8)}".encode()
         self._memory_mb = spec.memory_mb
+        self._max_processes = spec.max_processes
         self._credit_s = 0.0
         proto_r, proto_w = os.pipe()
         argv = [*spec.argv, str(proto_w), self._sentinel.decode()]
@@ -314,6 +316,8 @@ class ProcessEnvironment:
             self._replies.put(reply)
 
     def _limit_text(self, why: str, timeout_s: float) -> str:
+        if why == "processes":
+            return f"exceeded the limit of {self._max_processes} processes (its whole tree); environment killed"
         if why == "memory":
             return f"exceeded the memory limit of {self._memory_mb} MB (all its processes together); environment killed"
         waited = f"; {self._credit_s:.1f} s of waiting for a CPU added" if self._credit_s >= 0.05 else ""
@@ -350,7 +354,10 @@ class ProcessEnvironment:
                 try:
                     reply = self._replies.get(timeout=min(0.05, left))
                 except queue.Empty:
-                    if process_tree.rss_mb(process_tree.descendants(proc.pid)) > self._memory_mb:
+                    tree = process_tree.descendants(proc.pid)
+                    if len(tree) > self._max_processes:
+                        return None, "processes"
+                    if process_tree.rss_mb(tree) > self._memory_mb:
                         return None, "memory"
                     continue
             if reply is None:

@@ -117,6 +117,15 @@ class LocalDynamoDB:
             raise SetupError(f"the local DynamoDB store could not count: {answer.get('error', 'no answer')}")
         return int(answer["count"])
 
+    def death(self) -> str | None:
+        """How the server ended, when it ended while the run still needed it (never before it was ready)."""
+        proc = self._proc
+        if proc is None or not self._ready.is_set() or self._error or proc.poll() is None:
+            return None
+        code = proc.returncode
+        how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
+        return f"the local DynamoDB store (moto) exited ({how})"
+
     def stop(self) -> None:
         """Kill the server: its state is throwaway, and a polite werkzeug shutdown takes ~0.6 s."""
         proc, self._proc = self._proc, None

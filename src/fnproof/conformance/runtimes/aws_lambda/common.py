@@ -134,6 +134,9 @@ class LambdaRuntime(Runtime):
                                      base_dir=self._run_dir)
         return LambdaEnvironment(process, self.timeout_s, self.dynamodb.endpoint)
 
+    def service_failure(self) -> str | None:
+        return self.dynamodb.death()
+
     def count_effects(self, effects: Effects, event_id: str) -> int:
         return self.dynamodb.count(effects.table_env, effects.attribute, event_id)
 
