@@ -209,3 +209,24 @@ def test_a_store_that_dies_mid_run_is_reported_as_such(tmp_path, monkeypatch):
     assert during.outcome == "failed" and during.message.startswith("the store died during this check")
     assert after.outcome == "error" and "had died before this check" in after.message
     assert "did not start" not in during.message + after.message
+
+
+def test_the_network_reaches_only_the_runs_own_store(runtime):
+    """Another run's store and a service on the host's loopback are out of reach; the run's own store is not."""
+    import socket
+    from urllib.parse import urlparse
+
+    other = LambdaNodeRuntime(ATTACKER, "handler", secret="s", sandbox="require")
+    other.start()
+    host_service = socket.socket()
+    host_service.bind(("127.0.0.1", 0))
+    host_service.listen(4)
+    try:
+        own = urlparse(runtime.dynamodb.endpoint().url).port
+        theirs = urlparse(other.dynamodb.endpoint().url).port
+        with runtime.environment() as env:
+            reached = attack(env, attack="connect", ports=[own, theirs, host_service.getsockname()[1]]).json()
+    finally:
+        host_service.close()
+        other.close()
+    assert reached["reached"] == [own]

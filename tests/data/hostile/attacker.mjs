@@ -2,6 +2,7 @@
 // paths an attacker would know or guess (the test tells it, to make it as strong as possible).
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 
 const ok = (body) => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const tryRead = (file) => { try { return fs.readFileSync(file, 'utf8'); } catch (error) { return null; } };
@@ -61,6 +62,18 @@ export const handler = async (event) => {
       for (let i = 0; i < 200; i += 1) spawn('sleep', ['30'], { stdio: 'ignore', detached: true }).unref();
       await new Promise((resolve) => setTimeout(resolve, 2000));
       return ok({ spawned: 200 });
+    }
+    case 'connect': { // another run's store, a service of the host: which ports answer?
+      const reached = [];
+      for (const port of order.ports) {
+        const ok = await new Promise((resolve) => {
+          const socket = net.connect({ host: '127.0.0.1', port }, () => { socket.destroy(); resolve(true); });
+          socket.on('error', () => resolve(false));
+          socket.setTimeout(1000, () => { socket.destroy(); resolve(false); });
+        });
+        if (ok) reached.push(port);
+      }
+      return ok({ reached });
     }
     case 'whoami': return ok({ uid: process.getuid(), out: execFileSync('id').toString() });
     default: return ok({ echo: order });
