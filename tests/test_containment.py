@@ -52,10 +52,9 @@ def test_each_environment_has_its_own_temp_dir(runtime):
 def test_a_hang_times_out_and_the_next_invocation_gets_a_fresh_environment(runtime):
     with runtime.environment() as env:
         assert call(env, "count").json() == {"invocations": 1}
-        started = time.monotonic()
         hung = call(env, "hang")
         assert hung.outcome == "timeout" and hung.replaced_environment and hung.status == 502
-        assert time.monotonic() - started < 3
+        assert "timed out after 1 s of handler time" in (hung.error or "")
         assert call(env, "count").json() == {"invocations": 1}  # a new process: memory is gone
         assert env.deaths == 1
 

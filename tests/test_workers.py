@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -232,10 +231,11 @@ def test_a_hanging_worker_times_out_and_the_kit_stays_responsive(tmp_path, hang)
 """.replace("HANG", hang))
     with runtime(tmp_path / "w.mjs", timeout_s=1.0) as rt, rt.environment() as env:
         env.prepare()
-        started = time.monotonic()
         hung = env.invoke(get("/hang"))
+        # No clock here: on a loaded machine a busy loop is credited the time it waited for a
+        # CPU (tests/test_load_timeouts.py), so its wall time says nothing about the limit.
         assert hung.outcome == "timeout" and hung.replaced_environment
-        assert time.monotonic() - started < 3
+        assert "timed out after 1 s of handler time" in (hung.error or "")
         again = env.invoke(get("/"))
         assert (again.outcome, again.status, again.json()) == ("ok", 200, {"ok": True})
         assert env.deaths == 1
