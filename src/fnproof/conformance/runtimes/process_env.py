@@ -6,9 +6,12 @@ invocation the driver writes a sentinel line to both streams; the collector thre
 the handler's output at those lines, which attributes logs to invocations exactly even
 when a handler floods its output.
 
-Containment: scrubbed environment (the caller passes the full mapping), own working and
-temp directory, own process group (killed whole on timeout, crash or close), a wall-clock
-limit per invocation, and a resident-memory limit watched while an invocation runs.
+Containment: the run's bubblewrap sandbox around the driver when there is one
+(containment/sandbox.py), a scrubbed environment (the caller passes the full mapping), own
+working and temp directory, its whole process tree killed on timeout, crash or close; a
+time limit per invocation that counts the handler's time (a loaded machine's CPU wait is
+added), and memory and process-count limits on the whole tree, watched from the first byte
+of init. A reply counts only with its invocation's nonce and is read up to REPLY_CAP_BYTES.
 """
 
 from __future__ import annotations
