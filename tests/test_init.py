@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, write
-from fnproof.claude_code import scaffold, stop_hook
+from fnproof.claude_code import scaffold
 from fnproof.core.paths import data_path
 from fnproof.guidance.rules import BEGIN, END, render_section
 from fnproof.prompts.catalog import find, latest, prompts_dir, render
@@ -169,40 +168,6 @@ def test_prompts_put_the_handler_where_the_hook_looks(runtime):
     assert f"fnproof check {scaffold.DEFAULT_TARGETS[runtime]} --profile production" in text
 
 
-class FakeCheck:
-    def __init__(self, *codes: int) -> None:
-        self.codes, self.calls = list(codes), []
-
-    def __call__(self, argv: list[str], cwd: Path) -> tuple[int, str]:
-        self.calls.append((argv, cwd))
-        return self.codes.pop(0), "[1/1] FAIL key-reuse-422  got 202, expected 422\n"
-
-
-def test_stop_hook_blocks_while_the_suite_fails(tmp_path, monkeypatch):
-    monkeypatch.delenv("CLAUDE_PROJECT_DIR", raising=False)
-    write(tmp_path / "src" / "handler.mjs", "export const handler = async () => ({});\n")
-    state = tmp_path / "state"
-    payload = {"session_id": "s1", "cwd": str(tmp_path), "stop_hook_active": False}
-    check = FakeCheck(1, 1, 1, 1)
-    kwargs = dict(target="src/handler.mjs", profile="production", max_rounds=2, state_dir=state, check=check)
-    code, message = stop_hook.stop(payload, **kwargs)
-    assert code == 2 and "key-reuse-422" in message and "round 1 of 2" in message
-    assert check.calls[0] == (["check", "src/handler.mjs", "--profile", "production"], tmp_path)
-    active = {**payload, "stop_hook_active": True}
-    assert stop_hook.stop(active, **kwargs)[0] == 2
-    code, message = stop_hook.stop(active, **kwargs)
-    assert code == 1 and "still fails after 2 rounds" in message  # a person takes over; no endless loop
-    assert stop_hook.stop(payload, **kwargs)[0] == 2  # a new stop sequence starts counting again
-    assert stop_hook.stop(payload, **{**kwargs, "check": FakeCheck(0)}) == (0, "")
-
-
-def test_stop_hook_lets_unrelated_sessions_stop(cli, tmp_path, monkeypatch):
-    monkeypatch.setenv("CLAUDE_PROJECT_DIR", str(tmp_path))
-    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps({"session_id": "s2", "stop_hook_active": False})))
-    code, out, err = cli("hook", "stop", "--target", "src/handler.mjs")
-    assert (code, out, err) == (0, "", "")
-
-
 def test_one_contract_through_init_hook_ci_and_commands(cli, tmp_path):
     """A user's webhook contract reaches every file init writes, and nothing asks for orders."""
     contract = tmp_path / "contracts" / "gh.yaml"
@@ -232,17 +197,6 @@ def test_init_refuses_a_contract_outside_the_repository_or_broken(cli, tmp_path)
     broken = write(repo / "c.yaml", "name: Broken\n")
     code, _, err = cli("init", repo, "--contract", broken)
     assert code == 2 and str(broken) in err and [p.name for p in repo.iterdir()] == ["c.yaml"]
-
-
-def test_stop_hook_checks_against_the_contract_it_was_given(tmp_path, monkeypatch):
-    monkeypatch.delenv("CLAUDE_PROJECT_DIR", raising=False)
-    write(tmp_path / "src" / "handler.mjs", "export const handler = async () => ({});\n")
-    check = FakeCheck(1)
-    code, message = stop_hook.stop({"session_id": "s3", "cwd": str(tmp_path)}, target="src/handler.mjs",
-                                   profile="production", max_rounds=5, contract="gh.yaml", state_dir=tmp_path / "s",
-                                   check=check)
-    assert check.calls[0][0] == ["check", "src/handler.mjs", "--contract", "gh.yaml", "--profile", "production"]
-    assert code == 2 and "--contract gh.yaml" in message and "not the contract" in message
 
 
 def test_prompts_show_renders_a_users_contract(cli):

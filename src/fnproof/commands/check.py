@@ -35,6 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default: the SAM template's runtime, else package.json engines, else "
                              f"{node_runtime.DEFAULT_MAJOR})")
     options.parallel(parser)
+    parser.add_argument("--quiet", action="store_true",
+                        help="print only what failed and the summary (what the Stop hook hands to Claude)")
 
 
 def _writable(path: Path | None) -> None:
@@ -54,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
     def started(report: RunReport, total: int) -> None:
         nonlocal terminal
-        terminal = TerminalReporter(total)
+        terminal = TerminalReporter(total, quiet=args.quiet)
         terminal.header(report)
 
     report = check_target(args.target, runtime=args.runtime, profile=args.profile, contract_path=args.contract,
