@@ -36,24 +36,35 @@ def _stop_commands(settings: dict) -> list[str]:
     return [h["command"] for group in settings["hooks"]["Stop"] for h in group["hooks"]]
 
 
+HOOK = scaffold.HOOK_COMMAND
+
+
 def test_init_on_an_empty_repository(cli, tmp_path):
     code, out, _ = cli("init", tmp_path)
     assert code == 0
     files = tree(tmp_path)
     prompt_ids = [p.id for p in latest(prompts_dir())]
-    expected = {"CLAUDE.md", ".claude/settings.json", ".github/workflows/fnproof.yml",
-                *(f".claude/commands/fnproof-{i}.md" for i in prompt_ids), *(f"events/{p.name}" for p in _fixtures())}
+    expected = {"CLAUDE.md", ".claude/settings.json", ".github/workflows/fnproof.yml", ".claude/hooks/fnproof-stop.sh",
+                ".claude/agents/fnproof-reviewer.md", *(f".claude/skills/fnproof-{i}/SKILL.md" for i in prompt_ids),
+                *(f"events/{p.name}" for p in _fixtures())}
     assert set(files) == expected
     assert all(line.startswith("create ") for line in out.splitlines())
 
     assert render_section() in files["CLAUDE.md"].decode()
     settings = json.loads(files[".claude/settings.json"])
-    assert _stop_commands(settings) == ["fnproof hook stop --target src/handler.mjs --profile production"]
+    assert _stop_commands(settings) == [f"{HOOK} --target src/handler.mjs --profile production"]
     assert settings["hooks"]["Stop"][0]["hooks"][0]["type"] == "command"
+    assert (tmp_path / ".claude/hooks/fnproof-stop.sh").stat().st_mode & 0o111
     for fixture in _fixtures():
         assert files[f"events/{fixture.name}"] == fixture.read_bytes()
-    command = files[".claude/commands/fnproof-create-function.md"].decode()
+    command = files[".claude/skills/fnproof-create-function/SKILL.md"].decode()
     assert command.startswith("---\n") and "\ndescription: " in command and "\nargument-hint: " in command
+    assert "\nname: fnproof-create-function\n" in command and "\ndisable-model-invocation: true\n" in command
+    assert '\nallowed-tools: "Bash(fnproof check *) Bash(fnproof checklist *)"\n' in command
+    review = files[".claude/skills/fnproof-review-function/SKILL.md"].decode()
+    assert "\ndisable-model-invocation: false\n" in review and "\ncontext: fork\nagent: fnproof-reviewer\n" in review
+    agent = files[".claude/agents/fnproof-reviewer.md"].decode()
+    assert "\nname: fnproof-reviewer\n" in agent and "\ntools: Read, Grep, Glob, Bash\n" in agent
     assert command.count("$ARGUMENTS") == 1 and "{{" not in command
     assert "fnproof check src/handler.mjs --profile production" in command
     workflow = files[".github/workflows/fnproof.yml"].decode()
@@ -74,7 +85,7 @@ def test_init_merges_into_a_repository_with_its_own_files(cli, tmp_path):
     settings = json.loads((tmp_path / ".claude" / "settings.json").read_text())
     assert settings["permissions"] == USER_SETTINGS["permissions"] and settings["model"] == "sonnet"
     assert settings["hooks"]["PreToolUse"] == USER_SETTINGS["hooks"]["PreToolUse"]
-    assert _stop_commands(settings) == ["say done", "fnproof hook stop --target src/handler.py --profile production"]
+    assert _stop_commands(settings) == ["say done", f"{HOOK} --target src/handler.py --profile production"]
     first = tree(tmp_path)
 
     code, out, _ = cli("init", tmp_path, "--runtime", "lambda-python")
@@ -96,9 +107,8 @@ def test_the_hook_is_updated_in_place_and_never_duplicated(cli, tmp_path):
     write(tmp_path / ".claude" / "settings.json", json.dumps(settings))
     code, _, _ = cli("init", tmp_path, "--target", "functions/orders.mjs", "--only", "settings")
     merged = json.loads((tmp_path / ".claude" / "settings.json").read_text())
-    assert code == 0 and set(tree(tmp_path)) == {".claude/settings.json"}
-    assert _stop_commands(merged) == ["say done",
-                                      "fnproof hook stop --target functions/orders.mjs --profile production"]
+    assert code == 0 and set(tree(tmp_path)) == {".claude/settings.json", ".claude/hooks/fnproof-stop.sh"}
+    assert _stop_commands(merged) == ["say done", f"{HOOK} --target functions/orders.mjs --profile production"]
 
 
 @pytest.mark.parametrize("text, line", [('{\n  "hooks": {\n    "Stop": [,]\n  }\n}\n', 3), ("[1, 2]", None),
@@ -124,16 +134,16 @@ def test_unbalanced_markers_stop_everything(cli, tmp_path):
 
 def test_edited_files_are_kept_and_pristine_ones_updated(cli, tmp_path):
     cli("init", tmp_path)
-    edited = tmp_path / ".claude" / "commands" / "fnproof-review-function.md"
+    edited = tmp_path / ".claude" / "skills" / "fnproof-review-function" / "SKILL.md"
     edited.write_text(edited.read_text() + "\nAlso check our naming rules.\n")
     fixture = tmp_path / "events" / "rest-v1.json"
     fixture.write_text('{"mine": true}\n')
     # A file an older kit wrote, untouched since: same marker scheme, other content.
     older = tmp_path / ".github" / "workflows" / "fnproof.yml"
-    older.write_text(scaffold._stamp([], "#", "name: fnproof\non: push\n"))
+    older.write_text(scaffold.stamp([], "#", "name: fnproof\non: push\n"))
     code, out, _ = cli("init", tmp_path)
     assert code == 0
-    assert "kept      .claude/commands/fnproof-review-function.md  (you edited it" in out
+    assert "kept      .claude/skills/fnproof-review-function/SKILL.md  (you edited it" in out
     assert "kept      events/rest-v1.json  (it is not fnproof's" in out
     assert "update    .github/workflows/fnproof.yml" in out
     assert edited.read_text().endswith("Also check our naming rules.\n")
@@ -177,15 +187,15 @@ def test_one_contract_through_init_hook_ci_and_commands(cli, tmp_path):
     assert code == 0, err
     settings = json.loads((tmp_path / ".claude" / "settings.json").read_text())
     assert _stop_commands(settings) == [
-        "fnproof hook stop --target src/handler.mjs --contract contracts/gh.yaml --profile production"]
+        f"{HOOK} --target src/handler.mjs --contract contracts/gh.yaml --profile production"]
     workflow = (tmp_path / ".github" / "workflows" / "fnproof.yml").read_text()
     assert "fnproof check src/handler.mjs --contract contracts/gh.yaml --profile production" in workflow
-    command = (tmp_path / ".claude" / "commands" / "fnproof-create-function.md").read_text()
+    command = (tmp_path / ".claude" / "skills" / "fnproof-create-function" / "SKILL.md").read_text()
     assert "POST /webhooks/github" in command and "X-Hub-Signature-256" in command and "/orders" not in command
     assert "--contract contracts/gh.yaml" in command and "Idempotency-Key" not in command
     # Prompts that render no webhook contract yet are not written, and init says so.
-    assert "skipped   .claude/commands/fnproof-review-function.md" in out
-    assert not (tmp_path / ".claude" / "commands" / "fnproof-review-function.md").exists()
+    assert "skipped   .claude/skills/fnproof-review-function/SKILL.md" in out
+    assert not (tmp_path / ".claude" / "skills" / "fnproof-review-function").exists()
 
 
 def test_init_refuses_a_contract_outside_the_repository_or_broken(cli, tmp_path):
