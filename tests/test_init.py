@@ -60,7 +60,7 @@ def test_init_on_an_empty_repository(cli, tmp_path):
     command = files[".claude/skills/fnproof-create-function/SKILL.md"].decode()
     assert command.startswith("---\n") and "\ndescription: " in command and "\nargument-hint: " in command
     assert "\nname: fnproof-create-function\n" in command and "\ndisable-model-invocation: true\n" in command
-    assert '\nallowed-tools: "Bash(fnproof check *) Bash(fnproof checklist *)"\n' in command
+    assert '\nallowed-tools: ["Bash(fnproof check *)", "Bash(fnproof checklist *)"]\n' in command
     review = files[".claude/skills/fnproof-review-function/SKILL.md"].decode()
     assert "\ndisable-model-invocation: false\n" in review and "\ncontext: fork\nagent: fnproof-reviewer\n" in review
     agent = files[".claude/agents/fnproof-reviewer.md"].decode()

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from fnproof import __version__
-from fnproof.claude_code import changes, skills, templates
+from fnproof.claude_code import changes, plugin, skills, templates
 from fnproof.claude_code.changes import CREATE, DELETE, KEPT, SKIPPED, UNCHANGED, UPDATE, Change
 from fnproof.conformance.runtimes import registry
 from fnproof.core.contract import load_contract
@@ -239,6 +239,7 @@ def workflow(root: Path, options: Options) -> Change:
 
 
 PARTS = ("claude-md", "settings", "skills", "fixtures", "ci")
+EXTRA_PARTS = (plugin.PART,)  # only when asked for by --only: the plugin's own tree (the kit's repository)
 
 
 def plan(root: Path, options: Options, parts: tuple[str, ...] = PARTS) -> list[Change]:
@@ -246,15 +247,16 @@ def plan(root: Path, options: Options, parts: tuple[str, ...] = PARTS) -> list[C
         raise UsageError("no such folder", where=str(root))
     if options.runtime not in DEFAULT_TARGETS:
         raise UsageError(f"unknown runtime {options.runtime!r}; choose one of {', '.join(DEFAULT_TARGETS)}")
-    plugin = options.plugin is not None
+    plugged = options.plugin is not None
     builders = {
         "claude-md": lambda: [claude_md(root)],
-        "settings": lambda: [settings(root, options)] + ([] if plugin else [hook_script(root)]),
-        "skills": lambda: [] if plugin else project_skills(root, options),
+        "settings": lambda: [settings(root, options)] + ([] if plugged else [hook_script(root)]),
+        "skills": lambda: [] if plugged else project_skills(root, options),
         "fixtures": lambda: fixtures(root),
         "ci": lambda: [workflow(root, options)],
+        plugin.PART: lambda: plugin.plan(root),
     }
-    return [change for part in PARTS if part in parts for change in builders[part]()]
+    return [change for part in (*PARTS, *EXTRA_PARTS) if part in parts for change in builders[part]()]
 
 
 apply = changes.apply

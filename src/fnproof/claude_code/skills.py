@@ -52,7 +52,7 @@ def skill_text(prompt: Prompt, *, name: str, runtime: str | None, contract: Cont
     rest = f"name: {name}\ndescription: {json.dumps(prompt.summary)}\n"
     if prompt.arguments:
         rest += f"argument-hint: {json.dumps(prompt.arguments)}\n"
-    rest += f"allowed-tools: {json.dumps(' '.join(policy.allowed_tools))}\n"
+    rest += f"allowed-tools: {json.dumps(list(policy.allowed_tools))}\n"  # a list: patterns hold spaces
     rest += f"disable-model-invocation: {json.dumps(policy.disable_model_invocation)}\n"
     if policy.agent:
         rest += f"context: fork\nagent: {policy.agent}\n"

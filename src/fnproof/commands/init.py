@@ -27,8 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--contract", type=Path, metavar="FILE",
                         help="your function's contract, inside the repository: the skills render it, the Stop"
                              " hook and CI check against it (default: the kit's orders contract)")
-    parser.add_argument("--only", action="append", choices=scaffold.PARTS, metavar="PART",
-                        help=f"install only this part (repeatable): {', '.join(scaffold.PARTS)}")
+    parser.add_argument("--only", action="append", choices=scaffold.PARTS + scaffold.EXTRA_PARTS, metavar="PART",
+                        help=f"install only this part (repeatable): {', '.join(scaffold.PARTS)}; or "
+                             f"{', '.join(scaffold.EXTRA_PARTS)}: the kit's Claude Code plugin tree, at DIR's root")
     parser.add_argument("--plugin", metavar="SOURCE",
                         help="enable the fnproof plugin from its marketplace instead of writing skills and the "
                              "Stop hook: owner/repo on GitHub, a git URL ending in .git, or a local folder")
