@@ -45,6 +45,7 @@ def test_init_on_an_empty_repository(cli, tmp_path):
     files = tree(tmp_path)
     prompt_ids = [p.id for p in latest(prompts_dir())]
     expected = {"CLAUDE.md", ".claude/settings.json", ".github/workflows/fnproof.yml", ".claude/hooks/fnproof-stop.sh",
+                ".github/actions/fnproof/action.yml",
                 ".claude/agents/fnproof-reviewer.md", *(f".claude/skills/fnproof-{i}/SKILL.md" for i in prompt_ids),
                 *(f"events/{p.name}" for p in _fixtures())}
     assert set(files) == expected
@@ -68,7 +69,7 @@ def test_init_on_an_empty_repository(cli, tmp_path):
     assert command.count("$ARGUMENTS") == 1 and "{{" not in command
     assert "fnproof check src/handler.mjs --profile production" in command
     workflow = files[".github/workflows/fnproof.yml"].decode()
-    assert "fnproof check src/handler.mjs --profile production --junit fnproof.junit.xml" in workflow
+    assert "uses: $/.github/actions/fnproof" in workflow and '\n          target: "src/handler.mjs"\n' in workflow
 
     code, out, _ = cli("init", tmp_path)
     assert code == 0 and tree(tmp_path) == files
@@ -148,7 +149,7 @@ def test_edited_files_are_kept_and_pristine_ones_updated(cli, tmp_path):
     assert "update    .github/workflows/fnproof.yml" in out
     assert edited.read_text().endswith("Also check our naming rules.\n")
     assert fixture.read_text() == '{"mine": true}\n'
-    assert "fnproof check" in older.read_text()
+    assert "uses: $/.github/actions/fnproof" in older.read_text()
 
 
 def test_dry_run_writes_nothing_and_shows_diffs(cli, tmp_path):
@@ -189,7 +190,7 @@ def test_one_contract_through_init_hook_ci_and_commands(cli, tmp_path):
     assert _stop_commands(settings) == [
         f"{HOOK} --target src/handler.mjs --contract contracts/gh.yaml --profile production"]
     workflow = (tmp_path / ".github" / "workflows" / "fnproof.yml").read_text()
-    assert "fnproof check src/handler.mjs --contract contracts/gh.yaml --profile production" in workflow
+    assert '\n          contract: "contracts/gh.yaml"\n' in workflow
     command = (tmp_path / ".claude" / "skills" / "fnproof-create-function" / "SKILL.md").read_text()
     assert "POST /webhooks/github" in command and "X-Hub-Signature-256" in command and "/orders" not in command
     assert "--contract contracts/gh.yaml" in command and "Idempotency-Key" not in command

@@ -2,7 +2,8 @@
 
 The repository is its own marketplace (`.claude-plugin/marketplace.json` names the plugin at
 `./`), so the plugin's files live at the repository's root and are regenerated, never edited:
-`fnproof init . --only plugin-files` writes them and a test fails while they are stale. The
+`fnproof init . --only plugin-files` writes them (and the kit's GitHub Action, `action.yml`,
+generated the same way) and a test fails while they are stale. The
 skills are the ones `init` writes into a project, named without the `fnproof-` prefix (the
 plugin namespaces them as `fnproof:<name>`); the hooks run shell launchers that find the kit
 in the plugin's data folder, where the SessionStart hook installs it on first run.
@@ -31,6 +32,7 @@ def files() -> dict[str, tuple[str, bool]]:
         "hooks/install-kit.sh": (templates.render("install-kit.sh", values), True),
         "hooks/fnproof-stop.sh": (skills.stop_script(), True),
         "agents/fnproof-reviewer.md": (skills.reviewer_text(), False),
+        "action.yml": (templates.render("action.yml", values), False),  # not the plugin's: the kit's Action
     }
     closing = render_fragment("in-this-repository", {"handler": "${user_config.target}",
                                                      "profile": "production", "contract": "none"})

@@ -11,7 +11,7 @@ existing file (invalid settings.json, unbalanced CLAUDE.md markers, a symlinked 
   added twice; every other key is kept. Nothing is rewritten when nothing changed. With
   `--plugin SOURCE` the settings instead name the kit's marketplace and enable its plugin
   (which brings the skills and hooks), and our project Stop hook is dropped.
-- Whole files we write (skills, the reviewer agent, the hook launcher, the CI workflow) carry
+- Whole files we write (skills, the reviewer agent, the hook launcher, the CI workflow and action) carry
   a marker with a digest of their text. We update them only while the digest still matches,
   i.e. nobody edited them; an edited file is kept and reported. Slash commands an older kit
   wrote are deleted while pristine (a skill of the same name replaces each). Fixtures are
@@ -232,10 +232,14 @@ def fixtures(root: Path) -> list[Change]:
             for path in sorted(source.glob("*.json"))]
 
 
-def workflow(root: Path, options: Options) -> Change:
+def workflow(root: Path, options: Options) -> list[Change]:
+    """The CI workflow and the composite action it uses, beside it in the repository."""
     rest = templates.render("workflow.yml", {"version": __version__, "profile": options.profile,
-                                             "target": shlex.quote(options.handler) + options.contract_option})
-    return whole_file(root, ".github/workflows/fnproof.yml", stamp([], "#", rest), managed=True)
+                                             "target": json.dumps(options.handler),
+                                             "contract": json.dumps(options.contract or "")})
+    action = templates.render("action.yml", {"version": __version__})
+    return [whole_file(root, ".github/workflows/fnproof.yml", stamp([], "#", rest), managed=True),
+            whole_file(root, ".github/actions/fnproof/action.yml", stamp([], "#", action), managed=True)]
 
 
 PARTS = ("claude-md", "settings", "skills", "fixtures", "ci")
@@ -253,7 +257,7 @@ def plan(root: Path, options: Options, parts: tuple[str, ...] = PARTS) -> list[C
         "settings": lambda: [settings(root, options)] + ([] if plugged else [hook_script(root)]),
         "skills": lambda: [] if plugged else project_skills(root, options),
         "fixtures": lambda: fixtures(root),
-        "ci": lambda: [workflow(root, options)],
+        "ci": lambda: workflow(root, options),
         plugin.PART: lambda: plugin.plan(root),
     }
     return [change for part in (*PARTS, *EXTRA_PARTS) if part in parts for change in builders[part]()]

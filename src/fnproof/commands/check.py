@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from fnproof.commands import options
+from fnproof.conformance import github_output
 from fnproof.conformance.report import TerminalReporter, write_json, write_junit
 from fnproof.conformance.runner import RunReport, check_target
 from fnproof.conformance.runtimes import registry
@@ -35,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default: the SAM template's runtime, else package.json engines, else "
                              f"{node_runtime.DEFAULT_MAJOR})")
     options.parallel(parser)
+    parser.add_argument("--format", choices=("terminal", "github"), default="terminal",
+                        help="github: also an ::error annotation on the handler file per failed check, and a "
+                             "Markdown table appended to $GITHUB_STEP_SUMMARY when it is set (default: terminal)")
     parser.add_argument("--quiet", action="store_true",
                         help="print only what failed and the summary (what the Stop hook hands to Claude)")
 
@@ -65,6 +70,13 @@ def run(args: argparse.Namespace) -> int:
                           on_start=started, on_result=lambda result: terminal.on_result(result) if terminal else None)
     assert terminal is not None
     terminal.finish(report)
+    if args.format == "github":
+        for line in github_output.error_commands(report):
+            print(line, flush=True)
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            with open(summary, "a", encoding="utf-8") as out:
+                out.write(github_output.summary_table(report))
     if args.report_json:
         write_json(report, args.report_json)
     if args.junit:
