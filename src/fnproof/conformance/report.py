@@ -48,10 +48,12 @@ class TerminalReporter:
         print(f"[{self.done:>{width}}/{self.total}] {MARKS[result.outcome]} {result.id:<26} "
               f"{result.duration_s:6.2f}s  {first}".rstrip(), file=self.stream, flush=True)
 
-    def finish(self, report: RunReport) -> None:
+    def finish(self, report: RunReport, repro: dict[str, list[Path]] | None = None) -> None:
         bad = [r for r in report.results if r.outcome in ("failed", "error")]
         for result in bad:
             print(f"\n--- {result.id} ({result.outcome})\n{result.message}", file=self.stream)
+            if repro and result.id in repro:
+                print("  replay: " + ", ".join(str(p) for p in repro[result.id]), file=self.stream)
             if result.logs:
                 print("  handler logs (last lines):", file=self.stream)
                 for line in result.logs.splitlines():
