@@ -109,3 +109,34 @@ def test_quiet_check_prints_only_what_failed(cli):
     assert "FAIL auth-before-replay" in out and "--- auth-before-replay (failed)" in out
     assert "PASS" not in out and "accepts-valid-order" not in out
     assert "2 checks: 1 passed, 1 failed" in out
+
+
+@pytest.mark.runtime
+def test_the_real_hook_blocks_then_passes_then_skips(tmp_path):
+    """`fnproof hook stop` as Claude Code runs it: a real check, JSON on stdout, exit 0 each time."""
+    import os
+    import shutil
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    repo = tmp_path / "repo"
+    shutil.copytree(root / "conformance/known-bad/node-created-201", repo / "src")
+    env = dict(os.environ)
+    env.pop("CLAUDE_PROJECT_DIR", None)
+
+    def hook(active: bool) -> subprocess.CompletedProcess:
+        payload = json.dumps({"session_id": "real", "cwd": str(repo), "stop_hook_active": active})
+        return subprocess.run([sys.executable, "-m", "fnproof", "hook", "stop", "--target", "src/handler.mjs",
+                               "--profile", "seed"], input=payload, capture_output=True, text=True, env=env,
+                              cwd=tmp_path)
+
+    first = hook(False)
+    decision = json.loads(first.stdout)
+    assert first.returncode == 0 and decision["decision"] == "block", first.stderr
+    assert "FAIL accepts-valid-order" in decision["reason"] and "PASS" not in decision["reason"]
+    shutil.copy(root / "reference/lambda-node/index.mjs", repo / "src" / "handler.mjs")
+    shutil.copy(root / "reference/lambda-node/orders.mjs", repo / "src" / "orders.mjs")
+    second = hook(True)
+    assert (second.returncode, second.stdout) == (0, ""), second.stdout + second.stderr
+    third = hook(False)
+    assert third.returncode == 0 and third.stdout.startswith("fnproof: src/handler.mjs") and "skipped" in third.stdout

@@ -33,7 +33,6 @@ from typing import Any
 from fnproof import __version__
 from fnproof.conformance.runtimes.registry import split_export
 from fnproof.core.paths import cache_dir
-from fnproof.prompts.catalog import render_fragment
 
 MAX_OUTPUT_CHARS = 9_500  # the whole JSON line; Claude Code cuts hook output at 10,000
 # Folders whose content does not decide a verdict, or is rebuilt from files that do.
@@ -144,6 +143,8 @@ def stop(payload: dict[str, Any], *, target: str, profile: str, max_rounds: int,
                   "Run it yourself to see the report.")
         return 0, json.dumps({"systemMessage": notice}) + "\n"
     rounds_file.write_text(str(rounds))
+    from fnproof.prompts.catalog import render_fragment  # only when blocking: the skip path stays light
+
     instruction = render_fragment("stop-hook-feedback", {"target": target, "profile": profile, "round": str(rounds),
                                                          "max_rounds": str(max_rounds), "contract": contract or "none"})
     return 0, _bounded(instruction, output) + "\n"
