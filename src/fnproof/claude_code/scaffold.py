@@ -164,8 +164,7 @@ def settings(root: Path, options: Options) -> Change:
             if _ours(hook):
                 if found:
                     continue  # a duplicate of ours: drop it
-                hook.clear()
-                hook.update(ours)
+                hook.update(ours)  # the user's other keys on it stay
                 found = True
             kept.append(hook)
         if "hooks" in group:
