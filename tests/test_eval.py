@@ -279,6 +279,10 @@ def test_grade_scores_folders_claude_code_wrote(tmp_path) -> None:
     (["--prompt", V2, "--model", "claude-sonnet-5-5", "--compare", "create-function@v2"], "same prompt version"),
     (["--regrade", "."], "no manifest.json"),
     (["--regrade", ".", "--prompt", V2], "drop --prompt"),
+    (["--prompt", V2, "--fail-under", "most"], "--fail-under needs a rate"),
+    (["--prompt", V2, "--fail-under", "120%"], "between 0 and 1"),
+    (["--prompt", V2, "--pass-k-under", "0.5"], "--pass-k-under needs K:RATE"),
+    (["--prompt", V2, "--pass-k-under", "4:2"], "between 0 and 1"),
 ])
 def test_bad_input_is_one_line_and_costs_nothing(api, tmp_path, argv, message) -> None:
     code, stdout, stderr = run_cli("eval", *argv, "--base-url", api.url, "--out", tmp_path / "o") \
@@ -344,3 +348,33 @@ def test_unknown_model_shows_cost_unknown(api, tmp_path) -> None:
 def test_pass_hat_k_is_the_chance_that_k_samples_all_pass() -> None:
     assert pass_hat_k(4, 2, 1) == 0.5 and pass_hat_k(4, 2, 2) == pytest.approx(1 / 6)
     assert pass_hat_k(4, 4, 4) == 1.0 and pass_hat_k(4, 3, 4) == 0.0
+
+
+def test_thresholds_turn_a_scoreboard_into_an_exit_code(tmp_path, capsys) -> None:
+    from fnproof.commands.eval import _gate
+    from fnproof.eval.scoreboard import below_thresholds
+
+    board = {"sample_rate": 0.5, "counted": 4, "passing": 2}
+    assert below_thresholds(board, fail_under=0.5, pass_k=None) == []
+    assert below_thresholds(board, fail_under=0.6, pass_k=None) == ["50% of samples passed every check, "
+                                                                    "under --fail-under 60%"]
+    # pass^2 with 2 of 4 passing: C(2,2)/C(4,2) = 1/6
+    assert below_thresholds(board, fail_under=None, pass_k=(2, 0.1)) == []
+    assert below_thresholds(board, fail_under=None, pass_k=(2, 0.2)) == ["pass^2 is 17%, under --pass-k-under 2:20%"]
+    assert "at least 5 counted samples" in below_thresholds(board, fail_under=None, pass_k=(5, 0.1))[0]
+    assert below_thresholds({"sample_rate": None, "counted": 0, "passing": 0}, fail_under=0.1, pass_k=None)
+    (tmp_path / "scoreboard.json").write_text(json.dumps(board))
+    assert _gate(0, [tmp_path], {"fail_under": 0.5, "pass_k": None}) == 0
+    assert _gate(0, [tmp_path], {"fail_under": 0.9, "pass_k": (2, 0.5)}) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 2 and "--fail-under 90%" in err and "pass^2 is 17%" in err
+
+
+@pytest.mark.runtime
+def test_regrade_fails_under_a_threshold(v2_run, tmp_path, monkeypatch) -> None:
+    out, _, _, fake = v2_run
+    copy = tmp_path / "run"
+    shutil.copytree(out, copy)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
+    code, _, stderr = run_cli("eval", "--regrade", copy, "--fail-under", "75%", "--pass-k-under", "2:0")
+    assert code == 1 and "under --fail-under 75%" in stderr and "pass^" not in stderr

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, write
-from fnproof.claude_code import scaffold, stop_hook
+from fnproof.claude_code import scaffold
 from fnproof.core.paths import data_path
 from fnproof.guidance.rules import BEGIN, END, render_section
 from fnproof.prompts.catalog import find, latest, prompts_dir, render
@@ -37,28 +36,40 @@ def _stop_commands(settings: dict) -> list[str]:
     return [h["command"] for group in settings["hooks"]["Stop"] for h in group["hooks"]]
 
 
+HOOK = scaffold.HOOK_COMMAND
+
+
 def test_init_on_an_empty_repository(cli, tmp_path):
     code, out, _ = cli("init", tmp_path)
     assert code == 0
     files = tree(tmp_path)
     prompt_ids = [p.id for p in latest(prompts_dir())]
-    expected = {"CLAUDE.md", ".claude/settings.json", ".github/workflows/fnproof.yml",
-                *(f".claude/commands/fnproof-{i}.md" for i in prompt_ids), *(f"events/{p.name}" for p in _fixtures())}
+    expected = {"CLAUDE.md", ".claude/settings.json", ".github/workflows/fnproof.yml", ".claude/hooks/fnproof-stop.sh",
+                ".github/actions/fnproof/action.yml",
+                ".claude/agents/fnproof-reviewer.md", *(f".claude/skills/fnproof-{i}/SKILL.md" for i in prompt_ids),
+                *(f"events/{p.name}" for p in _fixtures())}
     assert set(files) == expected
     assert all(line.startswith("create ") for line in out.splitlines())
 
     assert render_section() in files["CLAUDE.md"].decode()
     settings = json.loads(files[".claude/settings.json"])
-    assert _stop_commands(settings) == ["fnproof hook stop --target src/handler.mjs --profile production"]
+    assert _stop_commands(settings) == [f"{HOOK} --target src/handler.mjs --profile production"]
     assert settings["hooks"]["Stop"][0]["hooks"][0]["type"] == "command"
+    assert (tmp_path / ".claude/hooks/fnproof-stop.sh").stat().st_mode & 0o111
     for fixture in _fixtures():
         assert files[f"events/{fixture.name}"] == fixture.read_bytes()
-    command = files[".claude/commands/fnproof-create-function.md"].decode()
+    command = files[".claude/skills/fnproof-create-function/SKILL.md"].decode()
     assert command.startswith("---\n") and "\ndescription: " in command and "\nargument-hint: " in command
+    assert "\nname: fnproof-create-function\n" in command and "\ndisable-model-invocation: true\n" in command
+    assert '\nallowed-tools: ["Bash(fnproof check *)", "Bash(fnproof checklist *)"]\n' in command
+    review = files[".claude/skills/fnproof-review-function/SKILL.md"].decode()
+    assert "\ndisable-model-invocation: false\n" in review and "\ncontext: fork\nagent: fnproof-reviewer\n" in review
+    agent = files[".claude/agents/fnproof-reviewer.md"].decode()
+    assert "\nname: fnproof-reviewer\n" in agent and "\ntools: Read, Grep, Glob, Bash\n" in agent
     assert command.count("$ARGUMENTS") == 1 and "{{" not in command
     assert "fnproof check src/handler.mjs --profile production" in command
     workflow = files[".github/workflows/fnproof.yml"].decode()
-    assert "fnproof check src/handler.mjs --profile production --junit fnproof.junit.xml" in workflow
+    assert "uses: $/.github/actions/fnproof" in workflow and '\n          target: "src/handler.mjs"\n' in workflow
 
     code, out, _ = cli("init", tmp_path)
     assert code == 0 and tree(tmp_path) == files
@@ -75,7 +86,7 @@ def test_init_merges_into_a_repository_with_its_own_files(cli, tmp_path):
     settings = json.loads((tmp_path / ".claude" / "settings.json").read_text())
     assert settings["permissions"] == USER_SETTINGS["permissions"] and settings["model"] == "sonnet"
     assert settings["hooks"]["PreToolUse"] == USER_SETTINGS["hooks"]["PreToolUse"]
-    assert _stop_commands(settings) == ["say done", "fnproof hook stop --target src/handler.py --profile production"]
+    assert _stop_commands(settings) == ["say done", f"{HOOK} --target src/handler.py --profile production"]
     first = tree(tmp_path)
 
     code, out, _ = cli("init", tmp_path, "--runtime", "lambda-python")
@@ -97,9 +108,8 @@ def test_the_hook_is_updated_in_place_and_never_duplicated(cli, tmp_path):
     write(tmp_path / ".claude" / "settings.json", json.dumps(settings))
     code, _, _ = cli("init", tmp_path, "--target", "functions/orders.mjs", "--only", "settings")
     merged = json.loads((tmp_path / ".claude" / "settings.json").read_text())
-    assert code == 0 and set(tree(tmp_path)) == {".claude/settings.json"}
-    assert _stop_commands(merged) == ["say done",
-                                      "fnproof hook stop --target functions/orders.mjs --profile production"]
+    assert code == 0 and set(tree(tmp_path)) == {".claude/settings.json", ".claude/hooks/fnproof-stop.sh"}
+    assert _stop_commands(merged) == ["say done", f"{HOOK} --target functions/orders.mjs --profile production"]
 
 
 @pytest.mark.parametrize("text, line", [('{\n  "hooks": {\n    "Stop": [,]\n  }\n}\n', 3), ("[1, 2]", None),
@@ -125,21 +135,21 @@ def test_unbalanced_markers_stop_everything(cli, tmp_path):
 
 def test_edited_files_are_kept_and_pristine_ones_updated(cli, tmp_path):
     cli("init", tmp_path)
-    edited = tmp_path / ".claude" / "commands" / "fnproof-review-function.md"
+    edited = tmp_path / ".claude" / "skills" / "fnproof-review-function" / "SKILL.md"
     edited.write_text(edited.read_text() + "\nAlso check our naming rules.\n")
     fixture = tmp_path / "events" / "rest-v1.json"
     fixture.write_text('{"mine": true}\n')
     # A file an older kit wrote, untouched since: same marker scheme, other content.
     older = tmp_path / ".github" / "workflows" / "fnproof.yml"
-    older.write_text(scaffold._stamp([], "#", "name: fnproof\non: push\n"))
+    older.write_text(scaffold.stamp([], "#", "name: fnproof\non: push\n"))
     code, out, _ = cli("init", tmp_path)
     assert code == 0
-    assert "kept      .claude/commands/fnproof-review-function.md  (you edited it" in out
+    assert "kept      .claude/skills/fnproof-review-function/SKILL.md  (you edited it" in out
     assert "kept      events/rest-v1.json  (it is not fnproof's" in out
     assert "update    .github/workflows/fnproof.yml" in out
     assert edited.read_text().endswith("Also check our naming rules.\n")
     assert fixture.read_text() == '{"mine": true}\n'
-    assert "fnproof check" in older.read_text()
+    assert "uses: $/.github/actions/fnproof" in older.read_text()
 
 
 def test_dry_run_writes_nothing_and_shows_diffs(cli, tmp_path):
@@ -169,40 +179,6 @@ def test_prompts_put_the_handler_where_the_hook_looks(runtime):
     assert f"fnproof check {scaffold.DEFAULT_TARGETS[runtime]} --profile production" in text
 
 
-class FakeCheck:
-    def __init__(self, *codes: int) -> None:
-        self.codes, self.calls = list(codes), []
-
-    def __call__(self, argv: list[str], cwd: Path) -> tuple[int, str]:
-        self.calls.append((argv, cwd))
-        return self.codes.pop(0), "[1/1] FAIL key-reuse-422  got 202, expected 422\n"
-
-
-def test_stop_hook_blocks_while_the_suite_fails(tmp_path, monkeypatch):
-    monkeypatch.delenv("CLAUDE_PROJECT_DIR", raising=False)
-    write(tmp_path / "src" / "handler.mjs", "export const handler = async () => ({});\n")
-    state = tmp_path / "state"
-    payload = {"session_id": "s1", "cwd": str(tmp_path), "stop_hook_active": False}
-    check = FakeCheck(1, 1, 1, 1)
-    kwargs = dict(target="src/handler.mjs", profile="production", max_rounds=2, state_dir=state, check=check)
-    code, message = stop_hook.stop(payload, **kwargs)
-    assert code == 2 and "key-reuse-422" in message and "round 1 of 2" in message
-    assert check.calls[0] == (["check", "src/handler.mjs", "--profile", "production"], tmp_path)
-    active = {**payload, "stop_hook_active": True}
-    assert stop_hook.stop(active, **kwargs)[0] == 2
-    code, message = stop_hook.stop(active, **kwargs)
-    assert code == 1 and "still fails after 2 rounds" in message  # a person takes over; no endless loop
-    assert stop_hook.stop(payload, **kwargs)[0] == 2  # a new stop sequence starts counting again
-    assert stop_hook.stop(payload, **{**kwargs, "check": FakeCheck(0)}) == (0, "")
-
-
-def test_stop_hook_lets_unrelated_sessions_stop(cli, tmp_path, monkeypatch):
-    monkeypatch.setenv("CLAUDE_PROJECT_DIR", str(tmp_path))
-    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps({"session_id": "s2", "stop_hook_active": False})))
-    code, out, err = cli("hook", "stop", "--target", "src/handler.mjs")
-    assert (code, out, err) == (0, "", "")
-
-
 def test_one_contract_through_init_hook_ci_and_commands(cli, tmp_path):
     """A user's webhook contract reaches every file init writes, and nothing asks for orders."""
     contract = tmp_path / "contracts" / "gh.yaml"
@@ -212,15 +188,15 @@ def test_one_contract_through_init_hook_ci_and_commands(cli, tmp_path):
     assert code == 0, err
     settings = json.loads((tmp_path / ".claude" / "settings.json").read_text())
     assert _stop_commands(settings) == [
-        "fnproof hook stop --target src/handler.mjs --contract contracts/gh.yaml --profile production"]
+        f"{HOOK} --target src/handler.mjs --contract contracts/gh.yaml --profile production"]
     workflow = (tmp_path / ".github" / "workflows" / "fnproof.yml").read_text()
-    assert "fnproof check src/handler.mjs --contract contracts/gh.yaml --profile production" in workflow
-    command = (tmp_path / ".claude" / "commands" / "fnproof-create-function.md").read_text()
+    assert '\n          contract: "contracts/gh.yaml"\n' in workflow
+    command = (tmp_path / ".claude" / "skills" / "fnproof-create-function" / "SKILL.md").read_text()
     assert "POST /webhooks/github" in command and "X-Hub-Signature-256" in command and "/orders" not in command
     assert "--contract contracts/gh.yaml" in command and "Idempotency-Key" not in command
     # Prompts that render no webhook contract yet are not written, and init says so.
-    assert "skipped   .claude/commands/fnproof-review-function.md" in out
-    assert not (tmp_path / ".claude" / "commands" / "fnproof-review-function.md").exists()
+    assert "skipped   .claude/skills/fnproof-review-function/SKILL.md" in out
+    assert not (tmp_path / ".claude" / "skills" / "fnproof-review-function").exists()
 
 
 def test_init_refuses_a_contract_outside_the_repository_or_broken(cli, tmp_path):
@@ -232,17 +208,6 @@ def test_init_refuses_a_contract_outside_the_repository_or_broken(cli, tmp_path)
     broken = write(repo / "c.yaml", "name: Broken\n")
     code, _, err = cli("init", repo, "--contract", broken)
     assert code == 2 and str(broken) in err and [p.name for p in repo.iterdir()] == ["c.yaml"]
-
-
-def test_stop_hook_checks_against_the_contract_it_was_given(tmp_path, monkeypatch):
-    monkeypatch.delenv("CLAUDE_PROJECT_DIR", raising=False)
-    write(tmp_path / "src" / "handler.mjs", "export const handler = async () => ({});\n")
-    check = FakeCheck(1)
-    code, message = stop_hook.stop({"session_id": "s3", "cwd": str(tmp_path)}, target="src/handler.mjs",
-                                   profile="production", max_rounds=5, contract="gh.yaml", state_dir=tmp_path / "s",
-                                   check=check)
-    assert check.calls[0][0] == ["check", "src/handler.mjs", "--contract", "gh.yaml", "--profile", "production"]
-    assert code == 2 and "--contract gh.yaml" in message and "not the contract" in message
 
 
 def test_prompts_show_renders_a_users_contract(cli):

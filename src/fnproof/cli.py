@@ -21,7 +21,7 @@ COMMANDS = {
     "setup": ("setup", "install what the runtimes need (Node.js, SDKs, miniflare, esbuild) now, not on first use"),
     "prompts": ("prompts", "list, show, diff and lint the versioned prompt templates"),
     "checklist": ("checklist", "render a deploy or review checklist, ticked from a JSON report"),
-    "init": ("init", "install rules, slash commands, the Stop hook, fixtures and CI into a repository"),
+    "init": ("init", "install rules, skills, the Stop hook, fixtures and CI into a repository (or enable the plugin)"),
     "matrix": ("matrix", "print the traceability table: rules, prompts, checks, checklist items"),
     "hook": ("hook", "Claude Code hook entry points (what `fnproof init` puts in settings.json)"),
     "eval": ("eval", "generate handlers from a prompt with the Anthropic API and score them by conformance"),

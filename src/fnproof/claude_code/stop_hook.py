@@ -1,32 +1,42 @@
-"""The Claude Code Stop hook `fnproof init` installs: run `fnproof check`, block while it fails.
+"""The Claude Code Stop hook: run `fnproof check --quiet`, block with JSON while it fails.
 
 Claude Code runs the hook when the assistant is about to stop and passes a JSON payload on
-stdin (`session_id`, `cwd`, `stop_hook_active`). Exit 2 with the failures on stderr makes
-it carry on with that text as its next instruction; exit 0 lets it stop. So:
+stdin (`session_id`, `cwd`, `stop_hook_active`). The hook answers on stdout with exit 0:
 
-- no handler at the target yet: exit 0 (the session is about something else);
-- the suite passes: exit 0;
-- the suite fails (or cannot run the handler): exit 2 with the report, so Claude fixes it;
+- no handler at the target: nothing (the session is about something else);
+- the handler's folder, the contract, the target and profile hash to the digest of the last
+  passing run: one plain line saying the check was skipped (it costs a directory walk, not a
+  suite run, so a turn that did not touch the handler stays well under a second);
+- the suite passes: nothing, and the digest is recorded;
+- the suite fails (or cannot run the handler): `{"decision": "block", "reason": ...}` with the
+  failures only, kept under Claude Code's 10,000-character cut so the summary line survives;
 - after `max_rounds` blocks in a row within one stop sequence (`stop_hook_active` set by
-  Claude Code while it continues because of us): exit 1, a notice for the person, so a
-  handler that cannot be fixed never loops forever.
+  Claude Code while it continues because of us): `{"systemMessage": ...}` for the person and
+  no block, so a handler that cannot be fixed never loops forever.
+
+The project is the git top level of the payload's `cwd` (a worktree checks its own tree),
+then `CLAUDE_PROJECT_DIR`. A kit that is not installed cannot run this module at all; the
+shell wrapper `init` and the plugin install (`fnproof-stop.sh`) reports that case.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
-import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from fnproof import __version__
 from fnproof.conformance.runtimes.registry import split_export
-from fnproof.prompts.catalog import render_fragment
+from fnproof.core.paths import cache_dir
 
-MAX_OUTPUT_CHARS = 12_000
+MAX_OUTPUT_CHARS = 9_500  # the whole JSON line; Claude Code cuts hook output at 10,000
+# Folders whose content does not decide a verdict, or is rebuilt from files that do.
+UNHASHED_DIRS = frozenset({".git", "node_modules", "__pycache__", ".aws-sam", ".wrangler", ".venv", ".pytest_cache"})
 CheckRunner = Callable[[list[str], Path], tuple[int, str]]
 
 
@@ -35,41 +45,106 @@ def run_check(argv: list[str], cwd: Path) -> tuple[int, str]:
     return done.returncode, (done.stdout + done.stderr)
 
 
-def _state_file(state_dir: Path, session: str) -> Path:
-    name = hashlib.sha256(session.encode()).hexdigest()[:16]
-    return state_dir / f"stop-{name}.rounds"
+def project_root(payload: dict[str, Any]) -> Path:
+    """The git top level of the payload's cwd, else that cwd, else CLAUDE_PROJECT_DIR, else `.`."""
+    cwd = payload.get("cwd")
+    if not isinstance(cwd, str) or not cwd:
+        return Path(os.environ.get("CLAUDE_PROJECT_DIR") or ".")
+    try:
+        done = subprocess.run(["git", "-C", cwd, "rev-parse", "--show-toplevel"], capture_output=True, text=True,
+                              timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return Path(cwd)
+    top = done.stdout.strip()
+    return Path(top) if done.returncode == 0 and top else Path(cwd)
+
+
+def _files(folder: Path) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if d not in UNHASHED_DIRS)
+        for name in sorted(filenames):
+            yield Path(dirpath) / name
+
+
+def inputs_digest(base: Path, target: str, profile: str, contract: str | None) -> str:
+    """What decides the verdict: the handler's folder, the contract file, the options and the kit's version."""
+    path, _ = split_export(target)
+    handler = path if path.is_absolute() else base / path
+    folder = handler if handler.is_dir() else handler.parent
+    digest = hashlib.sha256(json.dumps([__version__, target, profile, contract]).encode())
+    sources = list(_files(folder))
+    if contract:
+        sources.append(base / contract)
+    for file in sources:
+        digest.update(os.fsencode(file.relative_to(base) if file.is_relative_to(base) else file) + b"\0")
+        try:
+            digest.update(hashlib.sha256(file.read_bytes()).digest())
+        except OSError:
+            digest.update(b"unreadable")
+    return digest.hexdigest()
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+
+
+def _bounded(instruction: str, report: str) -> str:
+    """The block decision as one JSON line under MAX_OUTPUT_CHARS, cutting the report's middle."""
+    lines = report.rstrip().splitlines()
+    tail = lines[-1] if lines else ""
+
+    def line(body: str) -> str:
+        return json.dumps({"decision": "block", "reason": f"{instruction.rstrip()}\n\n{body}\n"})
+
+    out = line(report.rstrip())
+    keep = len(report)
+    while len(out) > MAX_OUTPUT_CHARS and keep > 0:
+        keep = max(0, keep - (len(out) - MAX_OUTPUT_CHARS) - 200)
+        cut = f"[... the rest of the report is cut; run the command above to see it all ...]\n{tail}"
+        out = line(report[:keep].rstrip() + "\n" + cut)
+    return out
 
 
 def stop(payload: dict[str, Any], *, target: str, profile: str, max_rounds: int, contract: str | None = None,
          state_dir: Path | None = None, check: CheckRunner = run_check) -> tuple[int, str]:
-    """(exit code, text for stderr)."""
-    base = Path(os.environ.get("CLAUDE_PROJECT_DIR") or payload.get("cwd") or ".")
+    """(exit code, text for stdout)."""
+    base = project_root(payload)
     path, _ = split_export(target)
     if not (path if path.is_absolute() else base / path).exists():
         return 0, ""
-    state_dir = state_dir or Path(tempfile.gettempdir()) / "fnproof-hooks"
-    state = _state_file(state_dir, str(payload.get("session_id") or "no-session"))
+    state_dir = state_dir or cache_dir() / "hooks"
+    passed_file = state_dir / f"passed-{_key(str(base.resolve()), target, profile, contract or '')}"
+    rounds_file = state_dir / f"rounds-{_key(str(payload.get('session_id') or 'no-session'))}"
+    digest = inputs_digest(base, target, profile, contract)
+    try:
+        if passed_file.read_text().strip() == digest:
+            return 0, f"fnproof: {target} and its contract are unchanged since the last passing check; skipped\n"
+    except OSError:
+        pass
     rounds = 0
     if payload.get("stop_hook_active"):
         try:
-            rounds = int(state.read_text())
+            rounds = int(rounds_file.read_text())
         except (OSError, ValueError):
             rounds = 0
-    argv = ["check", target, *(["--contract", contract] if contract else []), "--profile", profile]
+    argv = ["check", target, *(["--contract", contract] if contract else []), "--profile", profile, "--quiet"]
     code, output = check(argv, base)
+    state_dir.mkdir(parents=True, exist_ok=True)
     if code == 0:
-        state.unlink(missing_ok=True)
+        rounds_file.unlink(missing_ok=True)
+        passed_file.write_text(digest + "\n")
         return 0, ""
+    passed_file.unlink(missing_ok=True)
     rounds += 1
     if rounds > max_rounds:
-        state.unlink(missing_ok=True)
+        rounds_file.unlink(missing_ok=True)
         shown = f"fnproof check {target}" + (f" --contract {contract}" if contract else "")
-        return 1, (f"fnproof: `{shown}` still fails after {max_rounds} rounds; stopping so a person can "
-                   "look. Run it yourself to see the report.")
-    state_dir.mkdir(parents=True, exist_ok=True)
-    state.write_text(str(rounds))
-    if len(output) > MAX_OUTPUT_CHARS:
-        output = "[... earlier output cut ...]\n" + output[-MAX_OUTPUT_CHARS:]
+        notice = (f"fnproof: `{shown}` still fails after {max_rounds} rounds; stopping so a person can look. "
+                  "Run it yourself to see the report.")
+        return 0, json.dumps({"systemMessage": notice}) + "\n"
+    rounds_file.write_text(str(rounds))
+    from fnproof.prompts.catalog import render_fragment  # only when blocking: the skip path stays light
+
     instruction = render_fragment("stop-hook-feedback", {"target": target, "profile": profile, "round": str(rounds),
                                                          "max_rounds": str(max_rounds), "contract": contract or "none"})
-    return 2, f"{instruction.rstrip()}\n\n{output.rstrip()}\n"
+    return 0, _bounded(instruction, output) + "\n"

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from fnproof.commands import options
+from fnproof.conformance import github_output, repro
 from fnproof.conformance.report import TerminalReporter, write_json, write_junit
 from fnproof.conformance.runner import RunReport, check_target
 from fnproof.conformance.runtimes import registry
 from fnproof.conformance.services import node_runtime
 from fnproof.core import defaults
+from fnproof.core.contract import default_contract_path, load_contract
 from fnproof.core.errors import UsageError
 
 
@@ -36,6 +39,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              f"{node_runtime.DEFAULT_MAJOR})")
     options.parallel(parser)
     options.sandbox(parser)
+    parser.add_argument("--format", choices=("terminal", "github"), default="terminal",
+                        help="github: also an ::error annotation on the handler file per failed check, and a "
+                             "Markdown table appended to $GITHUB_STEP_SUMMARY when it is set (default: terminal)")
+    parser.add_argument("--repro", type=Path, metavar="DIR",
+                        help="write each failing check's request here: Lambda event JSON for `sam local invoke -e`, "
+                             "curl lines for Workers and --url, a README saying how to replay")
+    parser.add_argument("--quiet", action="store_true",
+                        help="print only what failed and the summary (what the Stop hook hands to Claude)")
 
 
 def _writable(path: Path | None) -> None:
@@ -51,11 +62,12 @@ def run(args: argparse.Namespace) -> int:
     args.target = args.target or args.url
     _writable(args.report_json)
     _writable(args.junit)
+    _writable(args.repro)
     terminal: TerminalReporter | None = None
 
     def started(report: RunReport, total: int) -> None:
         nonlocal terminal
-        terminal = TerminalReporter(total)
+        terminal = TerminalReporter(total, quiet=args.quiet)
         terminal.header(report)
 
     report = check_target(args.target, runtime=args.runtime, profile=args.profile, contract_path=args.contract,
@@ -63,7 +75,17 @@ def run(args: argparse.Namespace) -> int:
                           python=args.python, node=args.node, sandbox=args.sandbox,
                           on_start=started, on_result=lambda result: terminal.on_result(result) if terminal else None)
     assert terminal is not None
-    terminal.finish(report)
+    replays = (repro.write(report, args.repro, load_contract(args.contract or default_contract_path()),
+                           url=args.target if args.target.startswith(("http://", "https://")) else None)
+               if args.repro else None)
+    terminal.finish(report, replays)
+    if args.format == "github":
+        for line in github_output.error_commands(report):
+            print(line, flush=True)
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            with open(summary, "a", encoding="utf-8") as out:
+                out.write(github_output.summary_table(report))
     if args.report_json:
         write_json(report, args.report_json)
     if args.junit:

@@ -2,7 +2,8 @@
 
 Every input is validated before the first API call, so a typo never costs money.
 Exit 0: the scoreboard was produced. 1: some sample got no reply from the API, so the
-numbers cover fewer samples than asked for. 2: usage or setup error.
+numbers cover fewer samples than asked for, or a run is under `--fail-under` or
+`--pass-k-under` (each miss said in one line on stderr). 2: usage or setup error.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from fnproof.eval import run as evaluate
 from fnproof.eval.find_handler import findable
 from fnproof.eval.generate import make_client
 from fnproof.eval.pricing import PriceTable, load_pricing, override
+from fnproof.eval.scoreboard import below_thresholds, parse_pass_k, parse_rate
 from fnproof.prompts.catalog import find, parse_vars, prompts_dir, render, resolve_vars
 
 COMPARE = "compare.json"
@@ -60,6 +62,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pricing", type=Path, metavar="FILE", help="price table (default conformance/pricing.yaml)")
     parser.add_argument("--price", metavar="IN,OUT",
                         help="USD per million input,output tokens for --model, overriding the table")
+    parser.add_argument("--fail-under", metavar="RATE",
+                        help="exit 1 when fewer than RATE of the samples (0.8 or 80%%) pass every check")
+    parser.add_argument("--pass-k-under", metavar="K:RATE",
+                        help="exit 1 when pass^K (the chance that K samples in a row all pass) is under RATE")
+
+
+def _thresholds(args: argparse.Namespace) -> dict:
+    """Parsed before any API call, so a typo in a threshold costs nothing."""
+    return {"fail_under": parse_rate(args.fail_under, option="--fail-under") if args.fail_under else None,
+            "pass_k": parse_pass_k(args.pass_k_under) if args.pass_k_under else None}
+
+
+def _gate(code: int, roots: list[Path], thresholds: dict) -> int:
+    """The scoreboards the runs saved, held to the thresholds; every miss is one line on stderr."""
+    misses = []
+    for root in roots:
+        board = json.loads((root / "scoreboard.json").read_text(encoding="utf-8"))
+        misses += [f"fnproof eval: {root}: {miss}" for miss in below_thresholds(board, **thresholds)]
+    for miss in misses:
+        print(miss, file=sys.stderr)
+    return 1 if misses else code
 
 
 def _spec(args: argparse.Namespace, ref: str, system: tuple[str, str, str | None]) -> evaluate.EvalSpec:
@@ -96,8 +119,9 @@ def _table(args: argparse.Namespace, model: str) -> PriceTable:
 
 
 def run(args: argparse.Namespace) -> int:
+    thresholds = _thresholds(args)
     if args.regrade:
-        return _regrade(args)
+        return _regrade(args, thresholds)
     if not args.prompt:
         raise UsageError("give --prompt ID@VERSION (or --regrade DIR)")
     for name, value in (("--samples", args.samples), ("--max-tokens", args.max_tokens),
@@ -121,14 +145,14 @@ def run(args: argparse.Namespace) -> int:
     if args.compare:
         (out / COMPARE).write_text(json.dumps({"kind": "fnproof-eval-compare", "runs": [r.name for r in roots]},
                                               indent=2) + "\n", encoding="utf-8")
-    return code
+    return _gate(code, roots, thresholds)
 
 
 def _run_name(spec: evaluate.EvalSpec) -> str:
     return f"{spec.prompt.id}-v{spec.prompt.version}"
 
 
-def _regrade(args: argparse.Namespace) -> int:
+def _regrade(args: argparse.Namespace, thresholds: dict) -> int:
     for flag in ("prompt", "compare", "runtime", "base_url", "system", "temperature", "out"):
         if getattr(args, flag) is not None:
             raise UsageError("--regrade takes the run's own settings from its manifest;"
@@ -144,4 +168,5 @@ def _regrade(args: argparse.Namespace) -> int:
                                    sandbox=args.sandbox)
         return run_, results, _table(args, run_.manifest["model"])
 
-    return evaluate.score_runs([partial(regrade, r) for r in runs], sys.stdout)
+    code = evaluate.score_runs([partial(regrade, r) for r in runs], sys.stdout)
+    return _gate(code, [r.root for r in runs], thresholds)

@@ -1,4 +1,8 @@
-"""`fnproof hook stop`: the Claude Code Stop hook that `fnproof init` writes into settings.json."""
+"""`fnproof hook stop`: the Claude Code Stop hook (settings.json from `fnproof init`, or the plugin).
+
+Its answer goes to stdout as Claude Code's JSON hook protocol; the exit code is 0 unless the
+hook itself was called wrongly.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,8 @@ from fnproof.conformance.checks.registry import PROFILES
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="event", metavar="EVENT", required=True)
-    stop = sub.add_parser("stop", help="run fnproof check; exit 2 with the failures so Claude Code keeps fixing")
+    stop = sub.add_parser("stop", help="run fnproof check --quiet; block with the failures (JSON on stdout) so "
+                                       "Claude Code keeps fixing")
     stop.add_argument("--target", required=True, help="the handler, relative to the project folder")
     stop.add_argument("--profile", choices=PROFILES, default="production")
     stop.add_argument("--contract", metavar="FILE", help="the contract file, relative to the project folder")
@@ -34,5 +39,5 @@ def run(args: argparse.Namespace) -> int:
     code, message = stop_hook.stop(_payload(), target=args.target, profile=args.profile, max_rounds=args.max_rounds,
                                    contract=args.contract)
     if message:
-        print(message, file=sys.stderr, end="" if message.endswith("\n") else "\n")
+        sys.stdout.write(message if message.endswith("\n") else message + "\n")
     return code

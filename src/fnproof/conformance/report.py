@@ -16,12 +16,20 @@ MARKS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "error": "ERR "}
 
 
 class TerminalReporter:
-    """One line per check as it finishes, then the failures in full, then a summary."""
+    """One line per check as it finishes, then the failures in full, then a summary.
 
-    def __init__(self, total: int, stream: TextIO | None = None) -> None:
-        self.total, self.done, self.stream = total, 0, stream or sys.stdout
+    `quiet` keeps only what failed (the line, the failure block) and the summary: what the
+    Stop hook hands to Claude, where every PASS line would be noise that costs context.
+    """
+
+    def __init__(self, total: int, stream: TextIO | None = None, *, quiet: bool = False) -> None:
+        self.total, self.done, self.stream, self.quiet = total, 0, stream or sys.stdout, quiet
 
     def header(self, report: RunReport) -> None:
+        if self.quiet:
+            print(f"fnproof {__version__}: {report.target} (runtime {report.runtime}, profile {report.profile}, "
+                  f"contract {report.contract})", file=self.stream)
+            return
         print(f"fnproof {__version__}: {report.target}", file=self.stream)
         print(f"  runtime {report.runtime} ({report.runtime_reason}); profile {report.profile}; "
               f"contract {report.contract} ({report.kind})", file=self.stream)
@@ -33,6 +41,8 @@ class TerminalReporter:
 
     def on_result(self, result: CheckResult) -> None:
         self.done += 1
+        if self.quiet and result.outcome in ("passed", "skipped"):
+            return
         first = headline(result)
         if len(first) > 110:
             first = first[:109] + "…"
@@ -40,10 +50,12 @@ class TerminalReporter:
         print(f"[{self.done:>{width}}/{self.total}] {MARKS[result.outcome]} {result.id:<26} "
               f"{result.duration_s:6.2f}s  {first}".rstrip(), file=self.stream, flush=True)
 
-    def finish(self, report: RunReport) -> None:
+    def finish(self, report: RunReport, repro: dict[str, list[Path]] | None = None) -> None:
         bad = [r for r in report.results if r.outcome in ("failed", "error")]
         for result in bad:
             print(f"\n--- {result.id} ({result.outcome})\n{result.message}", file=self.stream)
+            if repro and result.id in repro:
+                print("  replay: " + ", ".join(str(p) for p in repro[result.id]), file=self.stream)
             if result.logs:
                 print("  handler logs (last lines):", file=self.stream)
                 for line in result.logs.splitlines():

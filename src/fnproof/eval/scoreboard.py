@@ -189,3 +189,43 @@ def format_compare(left: tuple[str, dict], right: tuple[str, dict]) -> str:
                       ("cost", lambda x: "unknown" if x["cost"] is None else f"${x['cost']:.4f}")):
         lines.append(f"{label:<{width}}  {fn(a):>{col}}  {fn(b):>{col}}")
     return "\n".join(lines) + "\n"
+
+
+def parse_rate(text: str, *, option: str) -> float:
+    """A pass rate given on the command line: 0.8 or 80%."""
+    from fnproof.core.errors import UsageError
+
+    try:
+        rate = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise UsageError(f"{option} needs a rate such as 0.8 or 80%, got {text!r}") from None
+    if not 0 <= rate <= 1:
+        raise UsageError(f"{option} needs a rate between 0 and 1 (or 0% and 100%), got {text!r}")
+    return rate
+
+
+def parse_pass_k(text: str) -> tuple[int, float]:
+    """`--pass-k-under K:RATE`: pass^k at K must reach RATE."""
+    from fnproof.core.errors import UsageError
+
+    head, sep, tail = text.partition(":")
+    if not sep or not head.isdigit() or int(head) < 1:
+        raise UsageError(f"--pass-k-under needs K:RATE with K a whole number from 1, e.g. 4:0.5; got {text!r}")
+    return int(head), parse_rate(tail, option="--pass-k-under")
+
+
+def below_thresholds(board: dict, *, fail_under: float | None, pass_k: tuple[int, float] | None) -> list[str]:
+    """What the board misses, one line each: the sample pass rate, and pass^k (every one of k tries passes)."""
+    misses = []
+    rate = board["sample_rate"]
+    if fail_under is not None and (rate is None or rate < fail_under):
+        shown = "no sample counted" if rate is None else f"{rate:.0%} of samples passed every check"
+        misses.append(f"{shown}, under --fail-under {fail_under:.0%}")
+    if pass_k is not None:
+        k, wanted = pass_k
+        n, c = board["counted"], board["passing"]
+        if k > n:
+            misses.append(f"pass^{k} needs at least {k} counted samples, the run has {n}")
+        elif (got := pass_hat_k(n, c, k)) < wanted:
+            misses.append(f"pass^{k} is {got:.0%}, under --pass-k-under {k}:{wanted:.0%}")
+    return misses

@@ -1,7 +1,9 @@
 """Checklists as data: load and validate them, tick their items from a JSON report, render.
 
 An item is answered either by checks (ticked when every one of them passed in the report)
-or by a person (`human: true`, always left open). A checklist is a YAML file under
+or by a person (`human: true`, left open). A person's item may name an `evidence` reader
+(`evidence.py`): when the file it reads (the SAM/CloudFormation template, the wrangler config)
+is there, its verdict ticks or flags the item instead. A checklist is a YAML file under
 checklists/ or any path a team passes; the report is the file `fnproof check --report-json`
 writes, validated against conformance/schemas/report.schema.json.
 """
@@ -16,6 +18,7 @@ from fnproof.conformance.checks.registry import all_checks
 from fnproof.core.datafile import load_json, node_line, parse_yaml, read_text, validate
 from fnproof.core.errors import UsageError
 from fnproof.core.paths import data_path
+from fnproof.guidance import evidence
 
 State = Literal["ticked", "failed", "incomplete", "open", "human"]
 TICKED: Final = "ticked"
@@ -33,6 +36,7 @@ class Item:
     human: bool
     how: str | None  # for every platform
     how_by_platform: tuple[tuple[str, str], ...] = ()  # ("lambda", ...), ("workers", ...)
+    evidence: str | None = None  # a reader in evidence.READERS that can answer it from the repository
 
     def hint(self, runtime: str | None) -> str | None:
         """How to answer it on the report's platform (every platform's way without a report)."""
@@ -108,7 +112,7 @@ def load_checklist(path: Path) -> Checklist:
                 line = node_line(node, ("items", index, "checks", position))
                 raise UsageError(f"items[{index}] {raw['id']}: unknown check id {check_id!r}", where=f"{source}:{line}")
         items.append(Item(raw["id"], " ".join(raw["question"].split()), tuple(raw.get("checks", ())),
-                          bool(raw.get("human")), *_hints(raw.get("how"))))
+                          bool(raw.get("human")), *_hints(raw.get("how")), evidence=raw.get("evidence")))
     return Checklist(data["name"], data["title"], data.get("intro"), tuple(items), source)
 
 
@@ -127,14 +131,20 @@ def _first_line(message: str) -> str:
     return line if len(line) <= 140 else line[:139] + "…"
 
 
-def evaluate(checklist: Checklist, report: dict[str, Any] | None, *, kind: str | None = None) -> list[ItemState]:
+def evaluate(checklist: Checklist, report: dict[str, Any] | None, *, kind: str | None = None,
+             sources: evidence.Sources | None = None) -> list[ItemState]:
     """Each item's state from the report's evidence. An item is judged by the checks of the
-    report's contract kind (or `kind`); one that none of them answers does not apply, and is left out."""
+    report's contract kind (or `kind`); one that none of them answers does not apply, and is left out.
+    A person's item with an evidence reader is judged from `sources` where they hold its file."""
     outcomes = {c["id"]: c for c in report["checks"]} if report else {}
     kind = (report or {}).get("kind") or kind or "http-idempotent"
     of_kind = {spec.id for spec in all_checks(kind)}
     states = []
     for item in checklist.items:
+        verdict = evidence.judge(item.evidence, sources) if item.human and item.evidence and sources else None
+        if verdict is not None:
+            states.append(ItemState(item, TICKED if verdict.ok else FAILED, "evidence: " + verdict.detail))
+            continue
         if item.human:
             states.append(ItemState(item, HUMAN, item.hint((report or {}).get("runtime")) or "a person answers this"))
             continue
