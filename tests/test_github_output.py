@@ -44,8 +44,10 @@ def test_the_summary_is_a_table_with_a_row_per_check():
 def test_a_failing_check_annotates_the_handler_file(cli, tmp_path, monkeypatch):
     summary = tmp_path / "summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.chdir(ROOT)  # as in CI: the repository is the working folder
     target = ROOT / "conformance/known-bad/node-auth-after-lookup/handler.mjs"
     code, out, err = cli("check", target, "--format", "github", "--check", "auth-before-replay")
     assert code == 1, err
-    assert f"::error file={target.as_posix()},line=" in out and ",title=auth-before-replay::" in out
+    assert "::error file=conformance/known-bad/node-auth-after-lookup/handler.mjs,line=" in out
+    assert ",title=auth-before-replay::" in out
     assert "| `auth-before-replay` | ❌ fail |" in summary.read_text()

@@ -69,7 +69,7 @@ def test_init_on_an_empty_repository(cli, tmp_path):
     assert command.count("$ARGUMENTS") == 1 and "{{" not in command
     assert "fnproof check src/handler.mjs --profile production" in command
     workflow = files[".github/workflows/fnproof.yml"].decode()
-    assert "uses: $/.github/actions/fnproof" in workflow and '\n          target: "src/handler.mjs"\n' in workflow
+    assert "uses: ./.github/actions/fnproof" in workflow and '\n          target: "src/handler.mjs"\n' in workflow
 
     code, out, _ = cli("init", tmp_path)
     assert code == 0 and tree(tmp_path) == files
@@ -149,7 +149,7 @@ def test_edited_files_are_kept_and_pristine_ones_updated(cli, tmp_path):
     assert "update    .github/workflows/fnproof.yml" in out
     assert edited.read_text().endswith("Also check our naming rules.\n")
     assert fixture.read_text() == '{"mine": true}\n'
-    assert "uses: $/.github/actions/fnproof" in older.read_text()
+    assert "uses: ./.github/actions/fnproof" in older.read_text()
 
 
 def test_dry_run_writes_nothing_and_shows_diffs(cli, tmp_path):

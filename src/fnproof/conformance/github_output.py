@@ -10,7 +10,7 @@ the runner unescapes them.
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from fnproof.conformance.checks.registry import all_checks
 from fnproof.conformance.runner import CheckResult, RunReport
@@ -32,7 +32,10 @@ def handler_file(report: RunReport) -> str | None:
     """The file an annotation belongs to: the target without its export; none for a URL."""
     if report.target.startswith(("http://", "https://")):
         return None
-    return PurePosixPath(split_export(report.target)[0].as_posix()).as_posix()
+    path = split_export(report.target)[0]
+    if path.is_absolute() and path.is_relative_to(Path.cwd()):
+        path = path.relative_to(Path.cwd())  # GitHub places annotations by the path in the repository
+    return PurePosixPath(path.as_posix()).as_posix()
 
 
 def handler_line(result: CheckResult, file: str) -> int:

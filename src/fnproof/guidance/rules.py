@@ -32,6 +32,7 @@ class Rule:
     profile: str | None
     checklist: tuple[str, ...]  # "deploy/idempotency"
     human: bool
+    evidence: bool = False  # a cited item is answered from the repository's template or config where it can be
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,7 @@ def _parse(path: Path) -> RuleBook:
         for position, check_id in enumerate(raw.get("checks", ())):
             if check_id not in known:
                 raise UsageError(f"{raw['id']}: unknown check id {check_id!r}", where=where("checks", position))
+        from_files = False
         for position, ref in enumerate(raw.get("checklist", ())):
             name, _, item_id = ref.partition("/")
             checklist = load_checklist(checklist_path(name))
@@ -87,12 +89,13 @@ def _parse(path: Path) -> RuleBook:
             if raw.get("human") and not item.human:
                 raise UsageError(f"{raw['id']} is human: true but {ref} is answered by checks; cite those checks",
                                  where=where("checklist", position))
+            from_files |= item.evidence is not None
         profile = raw.get("profile")
         checks = list(raw.get("checks", ()))
         if profile:
             checks += [s.id for s in catalogue if in_profile(s, profile) and s.id not in checks]
         rules.append(Rule(raw["id"], raw["title"], " ".join(raw["text"].split()), tuple(checks), profile,
-                          tuple(raw.get("checklist", ())), bool(raw.get("human"))))
+                          tuple(raw.get("checklist", ())), bool(raw.get("human")), from_files))
     return RuleBook(data["title"], " ".join(data["intro"].split()), tuple(rules), source)
 
 
@@ -117,8 +120,12 @@ def _enforced_by(rule: Rule) -> str:
     elif rule.checks:
         parts.append("checks " + ", ".join(f"`{c}`" for c in rule.checks))
     if rule.checklist:
-        parts.append(("a person, with checklist " if rule.human else "checklist ")
-                     + ", ".join(f"`{c}`" for c in rule.checklist))
+        cited = ", ".join(f"`{c}`" for c in rule.checklist)
+        if rule.human and rule.evidence:
+            parts.append(f"checklist {cited}, flagged or ticked from the SAM/CloudFormation template or wrangler "
+                         "config where there is one, else a person")
+        else:
+            parts.append(("a person, with checklist " if rule.human else "checklist ") + cited)
     return "; ".join(parts)
 
 
