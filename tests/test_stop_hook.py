@@ -64,6 +64,17 @@ def test_skips_in_one_line_while_nothing_changed_since_a_pass(repo):
     assert len(check.calls) == 2
 
 
+def test_an_edit_outside_the_handlers_folder_runs_the_check_again(repo):
+    lib = write(repo / "lib" / "store.mjs", "export const put = () => 1;\n")  # imported as ../lib/store.mjs
+    payload = {"session_id": "s4", "cwd": str(repo)}
+    check = FakeCheck(0, 1)
+    assert stop_hook.stop(payload, **_kwargs(repo, check)) == (0, "")
+    assert "skipped" in stop_hook.stop(payload, **_kwargs(repo, check))[1]
+    lib.write_text("export const put = () => 2; // a longer line, so the size changes too\n")
+    assert json.loads(stop_hook.stop(payload, **_kwargs(repo, check))[1])["decision"] == "block"
+    assert len(check.calls) == 2
+
+
 def test_a_changed_contract_runs_the_check_again(repo):
     contract = write(repo / "contracts" / "c.yaml", "name: one\n")
     payload = {"session_id": "s3", "cwd": str(repo)}

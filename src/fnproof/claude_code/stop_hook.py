@@ -66,21 +66,37 @@ def _files(folder: Path) -> Iterator[Path]:
             yield Path(dirpath) / name
 
 
-def inputs_digest(base: Path, target: str, profile: str, contract: str | None) -> str:
-    """What decides the verdict: the handler's folder, the contract file, the options and the kit's version."""
+def inputs_digest(base: Path, target: str, profile: str, contract: str | None, *,
+                  state_dir: Path | None = None) -> str:
+    """What decides the verdict: the project's files, the contract, the options and the kit's version.
+
+    The handler's folder and the contract are hashed by content. The rest of the project is
+    hashed by name, size and modification time: a handler imports `../lib/`, and a SAM
+    template above it picks the runtime, so an edit anywhere must end a skip, while reading
+    every file of a large repository at every turn would make the cheap path slow.
+    """
     path, _ = split_export(target)
     handler = path if path.is_absolute() else base / path
     folder = handler if handler.is_dir() else handler.parent
     digest = hashlib.sha256(json.dumps([__version__, target, profile, contract]).encode())
-    sources = list(_files(folder))
+    by_content = list(_files(folder))
     if contract:
-        sources.append(base / contract)
-    for file in sources:
+        by_content.append(base / contract)
+    for file in by_content:
         digest.update(os.fsencode(file.relative_to(base) if file.is_relative_to(base) else file) + b"\0")
         try:
             digest.update(hashlib.sha256(file.read_bytes()).digest())
         except OSError:
             digest.update(b"unreadable")
+    hashed = set(by_content)
+    for file in _files(base):
+        if file in hashed or (state_dir is not None and file.is_relative_to(state_dir)):
+            continue  # the hook's own records are not an input
+        try:
+            seen = file.lstat()
+        except OSError:
+            continue
+        digest.update(f"{file.relative_to(base)}\0{seen.st_size}\0{seen.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
@@ -115,7 +131,7 @@ def stop(payload: dict[str, Any], *, target: str, profile: str, max_rounds: int,
     state_dir = state_dir or cache_dir() / "hooks"
     passed_file = state_dir / f"passed-{_key(str(base.resolve()), target, profile, contract or '')}"
     rounds_file = state_dir / f"rounds-{_key(str(payload.get('session_id') or 'no-session'))}"
-    digest = inputs_digest(base, target, profile, contract)
+    digest = inputs_digest(base, target, profile, contract, state_dir=state_dir)
     try:
         if passed_file.read_text().strip() == digest:
             return 0, f"fnproof: {target} and its contract are unchanged since the last passing check; skipped\n"

@@ -49,9 +49,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print only what failed and the summary (what the Stop hook hands to Claude)")
 
 
-def _writable(path: Path | None) -> None:
-    if path is not None and not path.parent.is_dir():
+def _writable(path: Path | None, *, folder: bool = False) -> None:
+    """Refuse, before the run, an output path the kit could not write when the run is over."""
+    if path is None:
+        return
+    if not path.parent.is_dir():
         raise UsageError("folder for the report does not exist", where=str(path))
+    if folder and path.exists() and not path.is_dir():
+        raise UsageError("--repro needs a folder, and this is a file", where=str(path))
+    if not folder and path.exists() and not path.is_file():
+        raise UsageError("a report is written to a file, and this is a folder", where=str(path))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,9 +67,12 @@ def run(args: argparse.Namespace) -> int:
     if args.url and not args.url.startswith(("http://", "https://")):
         raise UsageError(f"--url needs an http:// or https:// URL, got {args.url!r}")
     args.target = args.target or args.url
+    options.positive("--timeout", args.timeout)
+    options.positive("--memory", args.memory)
+    options.positive("--parallel", args.parallel)
     _writable(args.report_json)
     _writable(args.junit)
-    _writable(args.repro)
+    _writable(args.repro, folder=True)
     terminal: TerminalReporter | None = None
 
     def started(report: RunReport, total: int) -> None:
@@ -75,6 +85,11 @@ def run(args: argparse.Namespace) -> int:
                           python=args.python, node=args.node, sandbox=args.sandbox,
                           on_start=started, on_result=lambda result: terminal.on_result(result) if terminal else None)
     assert terminal is not None
+    # The reports first: a reproduction that cannot be written must not cost the run's verdict.
+    if args.report_json:
+        write_json(report, args.report_json)
+    if args.junit:
+        write_junit(report, args.junit)
     replays = (repro.write(report, args.repro, load_contract(args.contract or default_contract_path()),
                            url=args.target if args.target.startswith(("http://", "https://")) else None)
                if args.repro else None)
@@ -86,8 +101,4 @@ def run(args: argparse.Namespace) -> int:
         if summary:
             with open(summary, "a", encoding="utf-8") as out:
                 out.write(github_output.summary_table(report))
-    if args.report_json:
-        write_json(report, args.report_json)
-    if args.junit:
-        write_junit(report, args.junit)
     return report.exit_code

@@ -11,6 +11,7 @@ import json
 import sys
 
 from fnproof.claude_code import stop_hook
+from fnproof.commands import options
 from fnproof.conformance.checks.registry import PROFILES
 
 
@@ -36,6 +37,7 @@ def _payload() -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
+    options.positive("--max-rounds", args.max_rounds)
     code, message = stop_hook.stop(_payload(), target=args.target, profile=args.profile, max_rounds=args.max_rounds,
                                    contract=args.contract)
     if message:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from fnproof.conformance.checks.registry import PROFILES
@@ -32,7 +33,7 @@ def parallel(parser: argparse.ArgumentParser, *, per: str = "") -> None:
 
 
 def positive(name: str, value: float) -> None:
-    if value <= 0:
+    if not math.isfinite(value) or value <= 0:
         raise UsageError(f"{name} must be greater than 0, got {value:g}")
 
 

@@ -22,6 +22,7 @@ from fnproof.core.errors import UsageError
 
 _RUN_KEY = pytest.StashKey[PreparedRun]()
 _STARTED_KEY = pytest.StashKey[bool]()
+_SETUP_ERROR_KEY = pytest.StashKey[UsageError]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -94,11 +95,23 @@ def _target_path(run: PreparedRun) -> Path:
 
 
 def _ensure_started(config: pytest.Config) -> PreparedRun:
+    """Start the runtime once; a handler that cannot load fails every item with the same usage error.
+
+    The failure is remembered, so no later item runs its check on a half-started runtime and
+    reports an ordinary check failure for what is a usage error.
+    """
     run = config.stash[_RUN_KEY]
+    failed = config.stash.get(_SETUP_ERROR_KEY, None)
+    if failed is not None:
+        raise failed
     if not config.stash[_STARTED_KEY]:
+        try:
+            run.runtime.start()
+            run.runtime.probe()
+        except UsageError as exc:
+            config.stash[_SETUP_ERROR_KEY] = exc
+            raise
         config.stash[_STARTED_KEY] = True
-        run.runtime.start()
-        run.runtime.probe()
     return run
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any, TextIO
 from fnproof import __version__
 from fnproof.conformance.checks.registry import Failure
 from fnproof.conformance.runner import CheckResult, RunReport
+from fnproof.core.files import write_atomic
 
 MARKS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "error": "ERR "}
 
@@ -29,6 +31,8 @@ class TerminalReporter:
         if self.quiet:
             print(f"fnproof {__version__}: {report.target} (runtime {report.runtime}, profile {report.profile}, "
                   f"contract {report.contract})", file=self.stream)
+            if report.sandbox is not None:  # every report says which isolation the run had
+                print(f"  {report.sandbox.line()}", file=self.stream)
             return
         print(f"fnproof {__version__}: {report.target}", file=self.stream)
         print(f"  runtime {report.runtime} ({report.runtime_reason}); profile {report.profile}; "
@@ -118,7 +122,7 @@ def to_json(report: RunReport) -> dict:
 
 
 def write_json(report: RunReport, path: Path) -> None:
-    path.write_text(json.dumps(to_json(report), indent=2) + "\n", encoding="utf-8")
+    write_atomic(path, json.dumps(to_json(report), indent=2) + "\n")
 
 
 def write_junit(report: RunReport, path: Path) -> None:
@@ -136,14 +140,23 @@ def write_junit(report: RunReport, path: Path) -> None:
                              time=f"{result.duration_s:.3f}")
         first = headline(result)
         if result.outcome == "failed":
-            ET.SubElement(case, "failure", message=first).text = result.message
+            ET.SubElement(case, "failure", message=_xml_text(first)).text = _xml_text(result.message)
         elif result.outcome == "error":
-            ET.SubElement(case, "error", message=first).text = result.message
+            ET.SubElement(case, "error", message=_xml_text(first)).text = _xml_text(result.message)
         elif result.outcome == "skipped":
-            ET.SubElement(case, "skipped", message=first)
+            ET.SubElement(case, "skipped", message=_xml_text(first))
         if result.logs:
-            ET.SubElement(case, "system-out").text = result.logs
+            ET.SubElement(case, "system-out").text = _xml_text(result.logs)
     root = ET.Element("testsuites")
     root.append(suite)
     ET.indent(root)
-    path.write_text(ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n", encoding="utf-8")
+    write_atomic(path, ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n")
+
+
+# Characters XML 1.0 cannot hold at all (a handler's ANSI colours, a NUL): written as they are,
+# they make the whole JUnit file unreadable to CI, so each becomes U+FFFD.
+_NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)

@@ -81,7 +81,7 @@ class LambdaPythonRuntime(LambdaRuntime):
 
     def driver_argv(self, workdir: Path) -> tuple[str, ...]:
         # -I: isolated mode (no user site, no PYTHON* variables, script folder not on sys.path)
-        return (self.python, "-I", "-u", str(DRIVER), str(self.handler_file), self.export)
+        return (self.python, "-I", "-B", "-u", str(DRIVER), str(self.handler_file), self.export)
 
     def readable(self) -> tuple[Path, ...]:
         # the venv (or interpreter) and the installation its python links to
