@@ -91,9 +91,14 @@ class Canaries:
     secret: str
     wrong_secret: str
     pii: str
+    # The variable `secret` was read from when it is the caller's real one (a live deployment's):
+    # then every result is masked (conformance/masking.py). None: a random value made for the run.
+    secret_from: str | None = None
 
     @classmethod
-    def fresh(cls, secret: str | None = None, *, make_secret: Callable[[], str] | None = None) -> Canaries:
+    def fresh(cls, secret: str | None = None, *, make_secret: Callable[[], str] | None = None,
+              secret_from: str | None = None) -> Canaries:
         make = make_secret or (lambda: secrets.token_hex(16))
         return cls(secret=secret or make(), wrong_secret=make(),
-                   pii=f"{secrets.token_hex(5)}.{secrets.token_hex(3)}@example.invalid")
+                   pii=f"{secrets.token_hex(5)}.{secrets.token_hex(3)}@example.invalid",
+                   secret_from=secret_from if secret else None)

@@ -27,6 +27,8 @@ class TerminalReporter:
               f"contract {report.contract} ({report.kind})", file=self.stream)
         if report.platform:
             print(f"  ran on {report.platform}", file=self.stream)
+        for note in report.notes:
+            print(f"  {note}", file=self.stream)
         self.stream.flush()
 
     def on_result(self, result: CheckResult) -> None:
@@ -95,7 +97,7 @@ def to_json(report: RunReport) -> dict:
     return {
         "target": report.target, "runtime": report.runtime, "runtime_reason": report.runtime_reason,
         "profile": report.profile, "contract": report.contract, "kind": report.kind, "platform": report.platform,
-        "kit_version": __version__,
+        "kit_version": __version__, "notes": list(report.notes),
         "duration_s": round(report.duration_s, 3),
         "checks": [_check_json(r) for r in report.results],
         "summary": report.summary(),
@@ -114,6 +116,8 @@ def write_junit(report: RunReport, path: Path) -> None:
     props = ET.SubElement(suite, "properties")
     for name in ("runtime", "profile", "contract", "platform"):
         ET.SubElement(props, "property", name=name, value=getattr(report, name))
+    for note in report.notes:
+        ET.SubElement(props, "property", name="note", value=note)
     for result in report.results:
         case = ET.SubElement(suite, "testcase", classname=f"fnproof.{report.runtime}", name=result.id,
                              time=f"{result.duration_s:.3f}")

@@ -18,6 +18,7 @@ from typing import Literal
 from fnproof.conformance.checks.context import CheckContext
 from fnproof.conformance.checks.registry import CheckFailed, CheckSkipped, CheckSpec, Failure, select
 from fnproof.conformance.http import Canaries
+from fnproof.conformance.masking import Masker
 from fnproof.conformance.runtimes.base import RunOptions, Runtime
 from fnproof.conformance.signing import fresh_secret
 from fnproof.core import defaults
@@ -48,6 +49,7 @@ class RunReport:
     platform: str = ""  # what ran the code: interpreter and version, and why that one
     results: list[CheckResult] = field(default_factory=list)
     duration_s: float = 0.0
+    notes: list[str] = field(default_factory=list)  # what the reader must know about this run, one line each
 
     def summary(self) -> dict[str, int]:
         counts = {"passed": 0, "failed": 0, "skipped": 0, "error": 0}
@@ -63,6 +65,7 @@ class RunReport:
 
 def run_one(spec: CheckSpec, runtime: Runtime, contract: Contract, canaries: Canaries) -> CheckResult:
     started = time.monotonic()
+    mask = masker(canaries)
     ctx: CheckContext | None = None
     outcome: Outcome = "passed"
     message, logs = "", ""
@@ -83,11 +86,20 @@ def run_one(spec: CheckSpec, runtime: Runtime, contract: Contract, canaries: Can
         message = f"check raised {exc.__class__.__name__}: {exc} ({frame.filename}:{frame.lineno})"
     finally:
         if ctx is not None:
-            if outcome in ("failed", "error"):
-                logs = "\n".join(f"[{line.stream}] {line.text[:300]}" for line in ctx.logs()[-LOG_TAIL_LINES:])
+            if outcome in ("failed", "error"):  # masked before clipping, so no prefix of a secret is left
+                logs = "\n".join(f"[{line.stream}] {mask.text(line.text)[:300]}"
+                                  for line in ctx.logs()[-LOG_TAIL_LINES:])
             ctx.close()
     duration = 0.0 if outcome == "skipped" and ctx is None else round(time.monotonic() - started, 3)
-    return CheckResult(spec.id, outcome, message, duration, logs, failure)
+    if mask and failure is not None:
+        failure = mask.failure(failure)
+        message = failure.text()
+    return CheckResult(spec.id, outcome, mask.text(message), duration, logs, failure)
+
+
+def masker(canaries: Canaries) -> Masker:
+    """What a run masks in its results: the caller's real secret, when it uses one."""
+    return Masker(((canaries.secret_from, canaries.secret),)) if canaries.secret_from else Masker()
 
 
 def run_checks(specs: list[CheckSpec], runtime: Runtime, contract: Contract, canaries: Canaries, *,
@@ -115,10 +127,12 @@ class PreparedRun:
     canaries: Canaries
     runtime: Runtime
     runtime_reason: str
+    notes: tuple[str, ...] = ()  # one line each, for the terminal header and the JSON report
 
     def report(self) -> RunReport:
         return RunReport(target=self.target, runtime=self.runtime.name, runtime_reason=self.runtime_reason,
-                         profile=self.profile, contract=str(self.contract.source), kind=self.contract.kind)
+                         profile=self.profile, contract=str(self.contract.source), kind=self.contract.kind,
+                         notes=list(self.notes))
 
 
 def prepare_run(target: str, *, runtime: str | None = None, profile: str = defaults.PROFILE,
@@ -131,11 +145,19 @@ def prepare_run(target: str, *, runtime: str | None = None, profile: str = defau
     contract = load_contract(contract_path or default_contract_path())
     specs = select(profile, only, contract.kind)
     detected = registry.detect(target, runtime)
-    # A live deployment has its own secret: take it from the caller's environment, if there.
-    live_secret = os.environ.get(contract.auth_env or "") if registry.spec(detected.runtime).takes_urls else None
-    canaries = Canaries.fresh(secret=live_secret, make_secret=lambda: fresh_secret(contract.signature))
+    # A live deployment has its own secret: take it from the caller's environment, if there,
+    # and mask it in every result; if it is not there, say so rather than send a random one quietly.
+    notes: list[str] = []
+    live_secret = None
+    if registry.spec(detected.runtime).takes_urls and contract.auth_env:
+        live_secret = os.environ.get(contract.auth_env) or None
+        notes.append(f"secret: {contract.auth_env} from your environment, masked in every report" if live_secret
+                     else f"secret: {contract.auth_env} is not set in your environment, so a random value is sent"
+                          " and checks that need the deployment's secret will fail; set it to run them")
+    canaries = Canaries.fresh(secret=live_secret, make_secret=lambda: fresh_secret(contract.signature),
+                              secret_from=contract.auth_env)
     built = registry.build(detected, contract, canaries, RunOptions(timeout_s, memory_mb, python, node))
-    return PreparedRun(target, profile, contract, specs, canaries, built, detected.reason)
+    return PreparedRun(target, profile, contract, specs, canaries, built, detected.reason, tuple(notes))
 
 
 def check_target(target: str, *, on_start: Callable[[RunReport, int], None] | None = None,
