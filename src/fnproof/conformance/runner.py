@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Literal
 
 from fnproof.conformance.checks.context import CheckContext
-from fnproof.conformance.checks.registry import CheckFailed, CheckSkipped, CheckSpec, Failure, select
+from fnproof.conformance.checks.journal import RunJournal
+from fnproof.conformance.checks.registry import CheckFailed, CheckSkipped, CheckSpec, Failure, judges_the_run, select
 from fnproof.conformance.http import Canaries
 from fnproof.conformance.masking import Masker
 from fnproof.conformance.runtimes.base import RunOptions, Runtime
@@ -63,7 +64,8 @@ class RunReport:
         return 1 if summary["failed"] or summary["error"] else 0
 
 
-def run_one(spec: CheckSpec, runtime: Runtime, contract: Contract, canaries: Canaries) -> CheckResult:
+def run_one(spec: CheckSpec, runtime: Runtime, contract: Contract, canaries: Canaries,
+            journal: RunJournal | None = None) -> CheckResult:
     started = time.monotonic()
     mask = masker(canaries)
     ctx: CheckContext | None = None
@@ -74,7 +76,7 @@ def run_one(spec: CheckSpec, runtime: Runtime, contract: Contract, canaries: Can
         reason = runtime.skip_reason(spec.needs)
         if reason:
             raise CheckSkipped(reason)
-        ctx = CheckContext(contract, runtime, canaries, spec.id)
+        ctx = CheckContext(contract, runtime, canaries, spec.id, journal)
         spec.func(ctx)
     except CheckSkipped as exc:
         outcome, message = "skipped", str(exc)
@@ -103,16 +105,25 @@ def masker(canaries: Canaries) -> Masker:
 
 
 def run_checks(specs: list[CheckSpec], runtime: Runtime, contract: Contract, canaries: Canaries, *,
-               parallel: int = 4, on_result: Callable[[CheckResult], None] | None = None) -> list[CheckResult]:
-    """Results in catalogue order; `on_result` hears each as it finishes (progress)."""
+               parallel: int = 4, on_result: Callable[[CheckResult], None] | None = None,
+               journal: RunJournal | None = None) -> list[CheckResult]:
+    """Results in catalogue order; `on_result` hears each as it finishes (progress).
+
+    The checks that judge the whole run (its logs) start once every other check is done, so
+    they read every invocation the run made, not only their own.
+    """
+    journal = journal if journal is not None else RunJournal()
     results: dict[str, CheckResult] = {}
+    first = [spec for spec in specs if not judges_the_run(spec)]
+    last = [spec for spec in specs if judges_the_run(spec)]
     with ThreadPoolExecutor(max(1, parallel), thread_name_prefix="fnproof-check") as pool:
-        futures = {pool.submit(run_one, spec, runtime, contract, canaries): spec for spec in specs}
-        for future in as_completed(futures):
-            result = future.result()
-            results[result.id] = result
-            if on_result:
-                on_result(result)
+        for batch in (first, last):
+            futures = {pool.submit(run_one, spec, runtime, contract, canaries, journal): spec for spec in batch}
+            for future in as_completed(futures):
+                result = future.result()
+                results[result.id] = result
+                if on_result:
+                    on_result(result)
     return [results[spec.id] for spec in specs]
 
 
@@ -128,6 +139,7 @@ class PreparedRun:
     runtime: Runtime
     runtime_reason: str
     notes: tuple[str, ...] = ()  # one line each, for the terminal header and the JSON report
+    journal: RunJournal = field(default_factory=RunJournal)  # every invocation, for the log checks
 
     def report(self) -> RunReport:
         return RunReport(target=self.target, runtime=self.runtime.name, runtime_reason=self.runtime_reason,
@@ -177,7 +189,7 @@ def check_target(target: str, *, on_start: Callable[[RunReport, int], None] | No
         if on_start:
             on_start(report, len(run.specs))
         report.results = run_checks(run.specs, run.runtime, run.contract, run.canaries, parallel=parallel,
-                                    on_result=on_result)
+                                    on_result=on_result, journal=run.journal)
     finally:
         run.runtime.close()
     report.duration_s = time.monotonic() - started
