@@ -263,3 +263,12 @@ def test_regrade_refuses_a_hostile_manifest(cli, tmp_path, text) -> None:
     run = saved_run(tmp_path, ["001"])
     write(run / "manifest.json", text)
     one_line_error(*cli("eval", "--regrade", run), where=f"{run / 'manifest.json'}:1: invalid JSON")
+
+
+@pytest.mark.parametrize("text", ["[" * 20_000 + "]" * 20_000, '{"usage": ' + "7" * 5000 + "}", "[1, 2]"])
+def test_a_hostile_saved_message_is_a_sample_without_a_reply(cli, tmp_path, text) -> None:
+    run = saved_run(tmp_path, ["001"])
+    write(run / "samples" / "001" / "message.json", text)
+    code, out, err = cli("eval", "--regrade", run)
+    assert code == 1 and "Traceback" not in err, err
+    assert json.loads((run / "scoreboard.json").read_text())["counted"] == 0

@@ -220,10 +220,12 @@ def grade_sample(run: Run, sample_id: str, options: GradeOptions) -> SampleResul
 
 
 def _load_json(path: Path) -> dict:
+    """A sample's saved API message, or {} when it is missing or not one (within the data limits)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        data = parse_json(read_text(path), source=str(path))
+    except UsageError:
         return {}
+    return data if isinstance(data, dict) else {}
 
 
 def grade_options(run: Run, profile: str | None = None, only: tuple[str, ...] = (), parallel: int = 4) -> GradeOptions:
