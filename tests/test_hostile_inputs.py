@@ -59,6 +59,7 @@ YAML_ATTACKS = {
     "5000-digit-number": (big_number_yaml(), ":7: invalid YAML: a number of 5000 characters"),
     "recursive-alias": ("name: &a [x, *a]\n", ":1: invalid YAML: an alias refers to the value that contains it"),
     "python-tag": (f"name: !!python/object:os.system {SECRET}\n", ":1: invalid YAML: the tag"),
+    "repeated-key": (f"name: x\ntitle: {SECRET}\nitems: []\ntitle: y\n", ":4: invalid YAML: a key used twice"),
     "impossible-int": ("name: x\ntitle: !!int abc\n", ":1: invalid YAML: a value that cannot be read"),
 }
 

@@ -101,6 +101,8 @@ def _measure(root: yaml.Node) -> None:
             sizes[key] = (1, 0)
             return sizes[key]
         open_nodes.add(key)
+        if isinstance(node, yaml.MappingNode):
+            _no_repeated_keys(node)
         children = node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
         total, depth = 1, 0
         for child in children:
@@ -116,6 +118,19 @@ def _measure(root: yaml.Node) -> None:
         return sizes[key]
 
     visit(root)
+
+
+def _no_repeated_keys(node: yaml.MappingNode) -> None:
+    """PyYAML keeps the last of two equal keys without a word; in a contract that silently
+    drops a situation or a body. The key itself is not repeated back, only where it is."""
+    first_line: dict[str, int] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _TAG + "merge":
+            continue
+        if key_node.value in first_line:
+            raise LimitError(f"a key used twice in one mapping (first at line {first_line[key_node.value]})",
+                             key_node.start_mark)
+        first_line[key_node.value] = key_node.start_mark.line + 1
 
 
 def load_bounded_yaml(text: str) -> tuple[Any, yaml.Node | None]:
