@@ -103,11 +103,12 @@ def _checklist(tmp_path: Path, body: str) -> Path:
      6, "unknown check id 'no-such-check'"),
     ("  - id: a\n    question: Is the thing done properly?\n    human: true\n    checks: [replay-equality]\n",
      7, "either checks or human: true, not both"),
-    ("  - id: a\n    question: Is the thing done properly?\n", 4, "'checks' is a required property"),
+    ("  - id: a\n    question: Is the thing done properly?\n", 4, "`checks` is missing"),
     ("  - id: a\n    question: Is the thing done properly?\n    human: true\n"
      "  - id: a\n    question: Is the other thing done?\n    human: true\n", 7, "item id 'a' is used twice"),
     ("  - id: a\n    question: [unclosed\n", 6, "invalid YAML"),
-    ("  - id: Bad Id\n    question: Is the thing done properly?\n    human: true\n", 4, "does not match"),
+    ("  - id: Bad Id\n    question: Is the thing done properly?\n    human: true\n", 4,
+     "does not have the expected form"),
 ])
 def test_malformed_checklists_point_at_their_line(cli, tmp_path, body, line, message):
     path = _checklist(tmp_path, body)
@@ -125,10 +126,10 @@ def test_unknown_checklist_name(cli):
 @pytest.mark.parametrize("text, message", [
     ('{"target": "x"', "invalid JSON"),
     ('{"target": "x", "runtime": "lambda-node", "profile": "production", "checks": [], "summary": {}}',
-     "'passed' is a required property"),
+     "summary: `passed` is missing"),
     ('{"target": "x", "runtime": "r", "profile": "production", "summary": {"passed": 0, "failed": 0, '
      '"skipped": 0, "error": 0}, "checks": [{"id": "a", "outcome": "flaky", "message": "", "duration_s": 0}]}',
-     "'flaky' is not one of"),
+     "checks[0].outcome: must be one of"),
 ])
 def test_reports_are_validated(cli, tmp_path, text, message):
     report = write(tmp_path / "report.json", text)

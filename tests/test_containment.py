@@ -146,7 +146,9 @@ def test_an_uncaught_error_is_logged_by_the_platform_not_as_the_handlers_line(tm
     from conftest import write
     from fnproof.conformance.runner import check_target
 
-    path = write(tmp_path / "h.mjs", "export const handler = async () => { "
+    # It answers a request without a key (the log checks need a successful invocation) and throws on the rest.
+    path = write(tmp_path / "h.mjs", "export const handler = async (event) => { "
+                 "if (!event.headers['idempotency-key']) return { statusCode: 400, body: '{}' }; "
                  "throw new Error('cannot verify secret ' + process.env.WEBHOOK_SECRET); };\n")
     report = check_target(str(path), only=["json-logs", "no-secrets-in-logs"])
     outcomes = {r.id: r.outcome for r in report.results}

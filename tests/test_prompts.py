@@ -104,7 +104,7 @@ def _replace_line(path: Path, old: str, new: str) -> int:
 
 
 @pytest.mark.parametrize("old, new, message", [
-    ("profile: production", "profile: prod", "is not one of"),
+    ("profile: production", "profile: prod", "profile: must be one of"),
     ("  - key-reuse-422", "  - key-reuse-423", "unknown check id 'key-reuse-423'"),
     ("rules: [FP-FIXTURE-1,", "rules: [FP-NOPE-1,", "unknown rule id 'FP-NOPE-1'"),
     ("version: 2", "version: 3", "must match the file name"),

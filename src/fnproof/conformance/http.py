@@ -80,6 +80,20 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# Personal data that looks like a customer's: a reserved test domain (example.invalid) or a
+# hex local part would let a handler log every address except the suite's and pass.
+_FIRST = ("anna", "ben", "carla", "david", "emma", "felix", "grace", "hugo", "ines", "jonas", "lena", "marco",
+          "nina", "omar", "paula", "rafael", "sofia", "tom", "vera", "yusuf")
+_LAST = ("berg", "costa", "dubois", "fischer", "garcia", "hansen", "ivanova", "jansen", "keller", "lopez",
+         "meyer", "novak", "olsen", "petrov", "rossi", "schmidt", "torres", "weber", "young", "zimmer")
+_DOMAINS = ("gmail.com", "outlook.com", "yahoo.com", "icloud.com", "proton.me", "gmx.de", "web.de", "hotmail.com")
+
+
+def _email() -> str:
+    pick = secrets.choice
+    return f"{pick(_FIRST)}.{pick(_LAST)}{secrets.randbelow(9000) + 1000}@{pick(_DOMAINS)}"
+
+
 @dataclass(frozen=True, slots=True)
 class Canaries:
     """Values planted in requests and the environment that must never reach the logs.
@@ -91,9 +105,13 @@ class Canaries:
     secret: str
     wrong_secret: str
     pii: str
+    # The variable `secret` was read from when it is the caller's real one (a live deployment's):
+    # then every result is masked (conformance/masking.py). None: a random value made for the run.
+    secret_from: str | None = None
 
     @classmethod
-    def fresh(cls, secret: str | None = None, *, make_secret: Callable[[], str] | None = None) -> Canaries:
+    def fresh(cls, secret: str | None = None, *, make_secret: Callable[[], str] | None = None,
+              secret_from: str | None = None) -> Canaries:
         make = make_secret or (lambda: secrets.token_hex(16))
-        return cls(secret=secret or make(), wrong_secret=make(),
-                   pii=f"{secrets.token_hex(5)}.{secrets.token_hex(3)}@example.invalid")
+        return cls(secret=secret or make(), wrong_secret=make(), pii=_email(),
+                   secret_from=secret_from if secret else None)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from fnproof.conformance.checks.registry import PROFILES, CheckSpec
+from fnproof.conformance.checks.registry import PROFILES, CheckSpec, judges_the_run
 from fnproof.conformance.containment.sandbox import MODES, Mode
 from fnproof.conformance.runner import CheckResult, PreparedRun, prepare_run, run_one
 from fnproof.conformance.runtimes import registry
@@ -120,7 +120,9 @@ class ConformanceTarget(pytest.Collector):
 
     def collect(self) -> list[pytest.Item]:
         run = self.config.stash[_RUN_KEY]
-        return [CheckItem.from_parent(self, name=spec.id, spec=spec) for spec in run.specs]
+        # The log checks read every invocation of the session, so they come last (checks/journal.py).
+        ordered = sorted(run.specs, key=judges_the_run)
+        return [CheckItem.from_parent(self, name=spec.id, spec=spec) for spec in ordered]
 
 
 class CheckFailure(Exception):
@@ -144,7 +146,7 @@ class CheckItem(pytest.Item):
         self.user_properties.append(("platform", run.runtime.platform))  # what ran the code, in JUnit too
         if run.runtime.isolation is not None:
             self.user_properties.append(("sandbox", run.runtime.isolation.line().removeprefix("sandbox: ")))
-        result = run_one(self.spec, run.runtime, run.contract, run.canaries)
+        result = run_one(self.spec, run.runtime, run.contract, run.canaries, run.journal)
         if result.logs:
             self.add_report_section("call", "handler logs", result.logs)
         if result.outcome == "skipped":

@@ -41,6 +41,8 @@ class TerminalReporter:
             print(f"  ran on {report.platform}", file=self.stream)
         if report.sandbox is not None:
             print(f"  {report.sandbox.line()}", file=self.stream)
+        for note in report.notes:
+            print(f"  {note}", file=self.stream)
         self.stream.flush()
 
     def on_result(self, result: CheckResult) -> None:
@@ -114,7 +116,7 @@ def to_json(report: RunReport) -> dict:
         "target": report.target, "runtime": report.runtime, "runtime_reason": report.runtime_reason,
         "profile": report.profile, "contract": report.contract, "kind": report.kind, "platform": report.platform,
         **({"sandbox": report.sandbox.as_json()} if report.sandbox is not None else {}),
-        "kit_version": __version__,
+        "kit_version": __version__, "notes": list(report.notes),
         "duration_s": round(report.duration_s, 3),
         "checks": [_check_json(r) for r in report.results],
         "summary": report.summary(),
@@ -135,6 +137,8 @@ def write_junit(report: RunReport, path: Path) -> None:
         ET.SubElement(props, "property", name=name, value=getattr(report, name))
     if report.sandbox is not None:
         ET.SubElement(props, "property", name="sandbox", value=report.sandbox.line().removeprefix("sandbox: "))
+    for note in report.notes:
+        ET.SubElement(props, "property", name="note", value=note)
     for result in report.results:
         case = ET.SubElement(suite, "testcase", classname=f"fnproof.{report.runtime}", name=result.id,
                              time=f"{result.duration_s:.3f}")

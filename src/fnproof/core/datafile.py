@@ -8,17 +8,20 @@ line users need to fix a contract, checklist or prompt front matter.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from fnproof.core.errors import UsageError
+from fnproof.core.input_limits import MAX_JSON_BYTES, JSONLimitError, load_bounded_json, load_bounded_yaml, read_bounded
 from fnproof.core.paths import schema_path
+from fnproof.core.schema_errors import best_problem
 from fnproof.core.yaml_lines import node_line
+
+__all__ = ["load_json", "load_schema", "load_yaml", "load_yaml_document", "node_line", "parse_json", "parse_yaml",
+           "read_text", "validate"]
 
 
 @cache
@@ -26,49 +29,42 @@ def load_schema(name: str) -> dict[str, Any]:
     return json.loads(schema_path(name).read_text(encoding="utf-8"))
 
 
-def _field(path: Iterable[Any]) -> str:
-    parts = [f"[{p}]" if isinstance(p, int) else f".{p}" for p in path]
-    return "".join(parts).lstrip(".") or "(top level)"
-
-
 def validate(data: Any, schema_name: str, *, source: str, root_node: yaml.Node | None = None,
              line_offset: int = 0) -> None:
-    """Raise UsageError for the first (most relevant) schema error, with file:line."""
-    validator = jsonschema.Draft202012Validator(load_schema(schema_name))
-    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
-    if error is None:
-        return
-    line = node_line(root_node, error.absolute_path)
-    where = f"{source}:{line + line_offset}" if line is not None else source
-    raise UsageError(f"{_field(error.absolute_path)}: {error.message}", where=where)
+    """Raise UsageError for the first (most relevant) schema error, with file:line.
+
+    The words are schema_errors' plain ones, which name the field and what it must be but
+    never repeat the value found there: the file may not be what the user meant to pass.
+    """
+    problem = best_problem(data, load_schema(schema_name), source=source, root=root_node, line_offset=line_offset)
+    if problem is not None:
+        where = f"{source}:{problem.line}" if problem.line is not None else source
+        raise UsageError(f"{problem.field}: {problem.message}", where=where)
 
 
 def parse_yaml(text: str, *, source: str, line_offset: int = 0) -> tuple[Any, yaml.Node | None]:
-    """Parse YAML text; a syntax error becomes a UsageError at its line."""
+    """Parse YAML text within core.input_limits; any problem becomes a UsageError at its line.
+
+    Only the parser's own words are kept (`problem`), never its snippet of the text: the
+    file may hold secrets, and a file that does not parse is not shown back.
+    """
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        return load_bounded_yaml(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"{source}:{mark.line + 1 + line_offset}" if mark else source
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problem = getattr(exc, "problem", None) or "not YAML"
         raise UsageError(f"invalid YAML: {problem}", where=where) from None
-    return data, node
 
 
-def read_text(path: Path) -> str:
+def read_text(path: Path, *, limit: int = MAX_JSON_BYTES) -> str:
     """A data file's text, or one UsageError line: the one error policy for reading data files."""
-    source = str(path)
+    data = read_bounded(path, limit)
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError("no such file", where=source) from None
-    except IsADirectoryError:
-        raise UsageError("is a folder, not a file", where=source) from None
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise UsageError(f"not UTF-8 text (byte {exc.start})", where=source) from None
-    except OSError as exc:
-        raise UsageError(f"cannot read: {exc.strerror or exc.__class__.__name__}", where=source) from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise UsageError(f"not UTF-8 text (byte {exc.start})", where=f"{path}:{line}") from None
 
 
 def load_yaml_document(path: Path, schema_name: str | None = None) -> tuple[Any, yaml.Node | None]:
@@ -85,13 +81,19 @@ def load_yaml(path: Path, schema_name: str | None = None) -> Any:
     return load_yaml_document(path, schema_name)[0]
 
 
-def load_json(path: Path, schema_name: str | None = None) -> Any:
-    source = str(path)
-    text = read_text(path)
+def parse_json(text: str, *, source: str) -> Any:
+    """Parse JSON text within core.input_limits; any problem is a UsageError at its line."""
     try:
-        data = json.loads(text)
+        return load_bounded_json(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"invalid JSON: {exc.msg}", where=f"{source}:{exc.lineno}") from None
+    except JSONLimitError as exc:
+        raise UsageError(f"invalid JSON: {exc}", where=f"{source}:{exc.line}" if exc.line else source) from None
+
+
+def load_json(path: Path, schema_name: str | None = None) -> Any:
+    source = str(path)
+    data = parse_json(read_text(path), source=source)
     if schema_name:
         validate(data, schema_name, source=source)
     return data

@@ -111,7 +111,9 @@ def _explain(error: jsonschema.ValidationError, forbidden: str, data: Any = None
         return [(path, "lists something twice")]
     if kind in ("oneOf", "anyOf"):
         return [(path, "does not match any of the allowed forms")]
-    return [(path, error.message)]
+    # jsonschema's own message repeats the value it found, and the file may not be the one
+    # the user meant to pass (or may hold a secret): name the rule, not the value.
+    return [(path, f"breaks the schema's `{kind}` rule")]
 
 
 def schema_problems(data: Any, schema: dict[str, Any], *, source: str, root: yaml.Node | None = None,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -24,7 +25,7 @@ from typing import TextIO
 from fnproof import __version__
 from fnproof.conformance.containment.sandbox import Mode
 from fnproof.core.contract import Contract
-from fnproof.core.datafile import read_text
+from fnproof.core.datafile import parse_json, read_text, validate
 from fnproof.core.errors import SetupError, UsageError
 from fnproof.core.paths import data_path, data_root
 from fnproof.eval.extract import extract
@@ -155,16 +156,31 @@ def new_run(out: Path, spec: EvalSpec, *, base_url: str | None, concurrency: int
 
 
 def open_run(root: Path) -> Run:
+    """A saved run, refused whole unless its manifest is one `fnproof eval` could have written.
+
+    A run folder may come from elsewhere (a colleague's upload, a CI artifact). Its sample ids
+    name folders that regrading empties and rewrites, so each must be a plain name whose folder
+    is inside this run's samples/: `../../victim` or a symlinked folder is refused before
+    anything is read or written.
+    """
     path = root / "manifest.json"
     if not path.is_file():
         raise UsageError("not an eval run folder (no manifest.json)", where=str(root))
-    try:
-        manifest = json.loads(read_text(path))
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"manifest.json is not valid JSON: {exc.msg}", where=str(path)) from None
+    source = str(path)
+    manifest = parse_json(read_text(path), source=source)
     if not isinstance(manifest, dict) or manifest.get("kind") != "fnproof-eval" or manifest.get("format") != FORMAT:
-        raise UsageError(f"manifest.json is not a format-{FORMAT} fnproof eval manifest", where=str(path))
-    return Run(root, manifest)
+        raise UsageError(f"manifest.json is not a format-{FORMAT} fnproof eval manifest", where=source)
+    validate(manifest, "eval-manifest.schema.json", source=source)
+    run = Run(root, manifest)
+    samples = root / "samples"
+    if samples.is_symlink() or (samples.exists() and not samples.is_dir()):
+        raise UsageError("samples is not a folder of this run (a symlink or a file)", where=str(samples))
+    for index, sample_id in enumerate(manifest["samples"]):
+        folder = run.sample_dir(sample_id)
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            raise UsageError(f"samples[{index}]: the sample's folder is a symlink or a file, not a folder of this run",
+                             where=str(folder))
+    return run
 
 
 def save_reply(run: Run, sample_id: str, reply: Reply) -> None:
@@ -188,9 +204,11 @@ def grade_sample(run: Run, sample_id: str, options: GradeOptions) -> SampleResul
         why = message.get("error") or "no reply saved (was the run interrupted?)"
         return SampleResult(sample_id, "no-reply", why, usage=usage, model=model)
     files = folder / "files"
-    if files.exists():
+    if files.is_symlink() or files.is_file():
+        files.unlink()  # never follow it: only the run's own folder is emptied
+    elif files.exists():
         shutil.rmtree(files)
-    extraction = extract(reply.read_text(encoding="utf-8"), files)
+    extraction = extract(read_text(reply), files)
     result, report = grade_workspace(files, sample_id, options)
     (folder / "extraction.json").write_text(json.dumps({**extraction.to_json(), "entry": result.target or None,
                                                         "entry_reason": result.reason}, indent=2) + "\n",
@@ -203,18 +221,22 @@ def grade_sample(run: Run, sample_id: str, options: GradeOptions) -> SampleResul
 
 
 def _load_json(path: Path) -> dict:
+    """A sample's saved API message, or {} when it is missing or not one (within the data limits)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        data = parse_json(read_text(path), source=str(path))
+    except UsageError:
         return {}
+    return data if isinstance(data, dict) else {}
 
 
 def grade_options(run: Run, profile: str | None = None, only: tuple[str, ...] = (), parallel: int = 4,
                   sandbox: Mode = "auto") -> GradeOptions:
     """The run's own grading settings (its saved contract and the prompt's profile), unless overridden."""
     saved = run.root / CONTRACT_FILE
-    contract = saved if saved.is_file() else data_path("conformance", "contracts",
-                                                        f"{run.manifest.get('contract', 'orders')}.yaml")
+    name = run.manifest.get("contract", "orders")
+    if not saved.is_file() and not re.fullmatch(r"[A-Za-z0-9_-]+", name):
+        raise UsageError(f"no {CONTRACT_FILE} in the run, and its contract is not one of the kit's", where=str(saved))
+    contract = saved if saved.is_file() else data_path("conformance", "contracts", f"{name}.yaml")
     return GradeOptions(run.manifest["runtime"], profile or run.manifest["profile"],
                         tuple(only) or tuple(run.manifest.get("checks") or ()), parallel, contract, sandbox)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from fnproof.conformance.checks.registry import all_checks
-from fnproof.core.datafile import load_json, node_line, parse_yaml, read_text, validate
+from fnproof.core.datafile import node_line, parse_json, parse_yaml, read_text, validate
 from fnproof.core.errors import UsageError
 from fnproof.core.paths import data_path
 from fnproof.guidance import evidence
@@ -86,9 +86,17 @@ def checklist_path(name: str) -> Path:
     return path
 
 
+def _looks_like_checklist(data: Any, source: str) -> None:
+    """A file that is not a checklist at all (a contract, a CI file passed by mistake) is named
+    as such, not taken apart key by key: its keys and values are not ours to repeat."""
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        raise UsageError("not a checklist: a checklist is a mapping with name, title and a list of items"
+                         " (see checklists/deploy.yaml)", where=f"{source}:1")
+
+
 def _both(data: Any, node: Any, source: str) -> None:
     """The schema forbids `checks` beside `human: true`; say so in words, at the line of `checks`."""
-    for index, item in enumerate(data.get("items") or [] if isinstance(data, dict) else []):
+    for index, item in enumerate(data["items"]):
         if isinstance(item, dict) and item.get("human") is True and "checks" in item:
             line = node_line(node, ("items", index, "checks"))
             raise UsageError(f"items[{index}]: an item has either checks or human: true, not both",
@@ -98,6 +106,7 @@ def _both(data: Any, node: Any, source: str) -> None:
 def load_checklist(path: Path) -> Checklist:
     source = str(path)
     data, node = parse_yaml(read_text(path), source=source)
+    _looks_like_checklist(data, source)
     _both(data, node, source)
     validate(data, "checklist.schema.json", source=source, root_node=node)
     known = {spec.id for spec in all_checks()}
@@ -123,7 +132,15 @@ def _hints(raw: Any) -> tuple[str | None, tuple[tuple[str, str], ...]]:
 
 
 def load_report(path: Path) -> dict[str, Any]:
-    return load_json(path, "report.schema.json")
+    """A report `fnproof check --report-json` wrote; any other JSON file is refused as a whole."""
+    source = str(path)
+    data = parse_json(read_text(path), source=source)
+    if not isinstance(data, dict) or not {"checks", "summary", "target"} <= data.keys():
+        raise UsageError("not a report written by `fnproof check --report-json`"
+                         " (no target, checks and summary)", where=source)
+    validate(data, "report.schema.json", source=source)
+    report: dict[str, Any] = data
+    return report
 
 
 def _first_line(message: str) -> str:

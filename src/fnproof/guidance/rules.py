@@ -55,7 +55,10 @@ def _parse(path: Path) -> RuleBook:
 
     source = str(path)
     data, node = parse_yaml(read_text(path), source=source)
-    for index, raw in enumerate(data.get("rules") or [] if isinstance(data, dict) else []):
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+        raise UsageError("not a rules file: a mapping with a list of rules (see checklists/rules.yaml)",
+                         where=f"{source}:1")
+    for index, raw in enumerate(data["rules"]):
         clash = next((k for k in ("checks", "profile") if k in raw), None) if isinstance(raw, dict) else None
         if clash and raw.get("human") is True:
             raise UsageError(f"rules[{index}]: a human: true rule cites checklist items, not {clash}",

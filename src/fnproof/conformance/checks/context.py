@@ -16,6 +16,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from fnproof.conformance.checks.journal import RunJournal
 from fnproof.conformance.checks.registry import CheckFailed, CheckSkipped
 from fnproof.conformance.http import Canaries, LogLine, Request, Response, Shape
 from fnproof.conformance.runtimes.base import Environment, Runtime
@@ -68,9 +69,12 @@ def first_difference(a: Any, b: Any, at: str = "") -> str | None:
 
 
 class CheckContext:
-    def __init__(self, contract: Contract, runtime: Runtime, canaries: Canaries, check_id: str) -> None:
+    def __init__(self, contract: Contract, runtime: Runtime, canaries: Canaries, check_id: str,
+                 journal: RunJournal | None = None) -> None:
         self.contract, self.runtime, self.canaries = contract, runtime, canaries
         self.check_id = check_id  # for the report; never sent to the handler
+        # The run's every invocation (a check run alone gets a journal of its own).
+        self.journal = journal if journal is not None else RunJournal()
         self._envs: list[Environment] = []
         self._lock = threading.Lock()
         self.exchanges: list[tuple[Request, Response]] = []
@@ -113,6 +117,7 @@ class CheckContext:
 
     def close(self) -> None:
         for env in self._envs:
+            self.journal.record_init(env.init_logs)
             env.close()
 
     def logs(self) -> list[LogLine]:
@@ -120,6 +125,14 @@ class CheckContext:
         lines = [line for env in self._envs for line in env.init_logs]
         with self._lock:
             lines += [line for _, response in self.exchanges for line in response.logs]
+        return lines
+
+    def run_logs(self) -> list[tuple[LogLine, Request | None]]:
+        """Every line the handler wrote in the whole run so far (this check's included), each
+        with the request whose invocation wrote it (None for an init phase)."""
+        lines: list[tuple[LogLine, Request | None]] = [(line, None) for line in self.journal.init_logs()]
+        lines += [(line, None) for env in self._envs for line in env.init_logs]
+        lines += [(line, e.request) for e in self.journal.exchanges() for line in e.response.logs]
         return lines
 
     @property
@@ -176,6 +189,7 @@ class CheckContext:
         response = env.invoke(request)
         with self._lock:
             self.exchanges.append((request, response))
+        self.journal.record(self.check_id, request, response)
         return response
 
     # assertions ----------------------------------------------------------------------

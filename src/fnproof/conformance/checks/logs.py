@@ -1,4 +1,8 @@
-"""Standard checks on what the handler writes and on staying alive through bad input."""
+"""Standard checks on what the handler writes and on staying alive through bad input.
+
+The two log checks judge every invocation of the run, not only their own requests
+(checks/journal.py), and need at least one that succeeded.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,8 @@ from fnproof.core.contract import resolve_pointer
 
 
 def _traffic(ctx: CheckContext, env: Environment) -> None:
-    """A day in the life: accept, replay, and each kind of rejection, in one environment."""
+    """A day in the life: accept, replay, and each kind of rejection, in one environment; then
+    make sure the run has a successful invocation whose logs there are to judge."""
     c = ctx.contract
     valid = ctx.request()
     requests = [valid, valid, ctx.request(body=c.invalid_json_bodies[0].encode())]
@@ -28,18 +33,23 @@ def _traffic(ctx: CheckContext, env: Environment) -> None:
     if c.unknown_paths:
         requests.append(ctx.request(path=c.unknown_paths[0]))
     responses = [ctx.send(env, request) for request in requests]
-    if not any(response.outcome in ("ok", "error") for response in responses):
-        # The handler never ran (it did not load, or died before answering anything): there
-        # are no logs of its own to judge, and silence must not pass for clean logs.
-        raise CheckFailed("no invocation reached the handler, so its logs cannot be judged", request=valid,
-                          response=responses[0], expected="at least one invocation that ran the handler")
+    if not ctx.journal.succeeded():
+        # Every invocation of the run threw, crashed, timed out or answered 5xx: the handler
+        # never ran its normal path, and silence must not pass for clean logs.
+        raise CheckFailed("no invocation of the run succeeded, so the handler's logs cannot be judged",
+                          request=valid, response=responses[0],
+                          expected="at least one invocation that ran the handler and answered below 500")
+
+
+def _origin(request: Request | None) -> str:
+    return f" (written while answering {request.method} {request.path})" if request is not None else " (at init)"
 
 
 @check("json-logs", profile="standard", needs=["logs"], kinds=BOTH)
 def json_logs(ctx: CheckContext) -> None:
-    """Every line the handler writes to stdout or stderr is a JSON object."""
+    """Every line the handler writes to stdout or stderr, in any invocation of the run, is a JSON object."""
     _traffic(ctx, ctx.environment())
-    for line in ctx.logs():
+    for line, request in ctx.run_logs():
         if line.stream == "runtime":
             continue  # the platform's own report of an uncaught error, not the handler's line
         try:
@@ -47,8 +57,8 @@ def json_logs(ctx: CheckContext) -> None:
         except json.JSONDecodeError:
             parsed = None
         if not isinstance(parsed, dict):
-            raise CheckFailed(f"a {line.stream} line is not a JSON object: {line.text[:160]!r}",
-                              expected="one JSON object per log line (structured logs)")
+            raise CheckFailed(f"a {line.stream} line is not a JSON object{_origin(request)}: {line.text[:160]!r}",
+                              request=request, expected="one JSON object per log line (structured logs)")
 
 
 def _credentials(ctx: CheckContext, requests: list[Request]) -> list[tuple[str, str]]:
@@ -91,12 +101,12 @@ def no_secrets_in_logs(ctx: CheckContext) -> None:
     planted = {f"the {c.secret_env} value": ctx.canaries.secret,
                "a wrong secret the caller sent": ctx.canaries.wrong_secret,
                "personal data from the body (" + ", ".join(c.personal_data) + ")": ctx.canaries.pii}
-    watched = [*planted.items(), *_credentials(ctx, [request for request, _ in ctx.exchanges])]
-    for line in ctx.logs():
+    watched = [*planted.items(), *_credentials(ctx, [e.request for e in ctx.journal.exchanges()])]
+    for line, request in ctx.run_logs():
         for what, value in watched:
             if value in line.text:
-                raise CheckFailed(f"{what} appears on {line.stream}: {line.text[:160]!r}",
-                                  expected="logs without secrets or personal data")
+                raise CheckFailed(f"{what} appears on {line.stream}{_origin(request)}: {line.text[:160]!r}",
+                                  request=request, expected="logs without secrets or personal data")
 
 
 @check("survives-bad-input", profile="standard", needs=["environments"], kinds=BOTH)

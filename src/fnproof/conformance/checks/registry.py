@@ -96,6 +96,12 @@ def check(check_id: str, *, profile: str, needs: Iterable[str] = (),
     return register
 
 
+def judges_the_run(spec: CheckSpec) -> bool:
+    """A check that reads the logs of every invocation of the run, so it runs after the rest
+    (checks/journal.py says why)."""
+    return "logs" in spec.needs
+
+
 def all_checks(kind: str | None = None) -> list[CheckSpec]:
     """The catalogue in order (of one kind, or every kind): the built-in families as
     `checks.FAMILIES` lists them, then any other registered check in registration order."""
