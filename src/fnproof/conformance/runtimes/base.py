@@ -18,6 +18,7 @@ from fnproof.core import defaults
 
 if TYPE_CHECKING:
     from fnproof.conformance.runtimes.discovery import Found
+    from fnproof.conformance.services.sqs_queue import LocalQueue
     from fnproof.core.contract import Contract, Effects
 
 # capability -> what a check needing it cannot do without it
@@ -27,6 +28,7 @@ CAPABILITIES = {
     "logs": "needs to read the handler's own log output",
     "effects": "needs to read what the handler wrote to its store",
     "store-outage": "needs to start an environment whose store is unreachable",
+    "sqs-events": "delivers SQS batches from a real local queue; only Lambda runtimes consume queues",
 }
 
 
@@ -83,6 +85,10 @@ class Runtime(ABC):
     def count_effects(self, effects: Effects, event_id: str) -> int:
         """How many items the handler wrote with `effects.attribute` = event_id (capability effects)."""
         raise NotImplementedError(f"{self.name} cannot read the handler's store")
+
+    def new_queue(self) -> LocalQueue:
+        """A fresh local SQS queue (with its dead-letter queue) on the run's store endpoint (capability sqs-events)."""
+        raise NotImplementedError(f"{self.name} cannot deliver queue messages")
 
     def close(self) -> None:
         """Stop shared services."""
