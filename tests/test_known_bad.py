@@ -29,6 +29,8 @@ REFERENCES = {
                              STARTERS / "webhook-stripe.yaml"),
     "standard-webhooks-workers": (ROOT / "reference/webhooks/standard-webhooks", "workers",
                                   STARTERS / "webhook-standard-webhooks.yaml"),
+    "sqs-lambda-node": (ROOT / "reference/sqs/node/index.mjs", "lambda-node", STARTERS / "sqs.yaml"),
+    "sqs-lambda-python": (ROOT / "reference/sqs/python/handler.py", "lambda-python", STARTERS / "sqs.yaml"),
 }
 
 
@@ -84,3 +86,5 @@ def test_the_corpus_is_big_enough():
     assert len(node) >= 12
     receivers = [m for m in CORPUS if kind_of(declared(m)) == "webhook"]
     assert len(receivers) >= 15
+    consumers = [declared(m)["runtime"] for m in CORPUS if kind_of(declared(m)) == "sqs"]
+    assert consumers.count("lambda-node") >= 5 and consumers.count("lambda-python") >= 5

@@ -42,9 +42,10 @@ def _pointers_address_the_body(data: dict[str, Any]) -> Found:
     for index, pointer in enumerate((data.get("accepted") or {}).get("echo") or ()):
         if not _resolves(first, pointer):
             yield ("accepted", "echo", index), f"{pointer} addresses nothing in valid_bodies[0]"
-    place = data.get("event_id") or data.get("key") or {}
+    dedup = data.get("dedup_key")
+    place = data.get("event_id") or data.get("key") or (dedup if isinstance(dedup, dict) else {})
     if "pointer" in place:
-        field = "event_id" if "event_id" in data else "key"
+        field = "event_id" if "event_id" in data else "dedup_key" if "dedup_key" in data else "key"
         for index, body in enumerate(data["valid_bodies"]):
             if not _parent_is_object(body, place["pointer"]):
                 yield (field, "pointer"), (f"{place['pointer']} must sit inside an object of valid_bodies[{index}]; "
@@ -52,6 +53,8 @@ def _pointers_address_the_body(data: dict[str, Any]) -> Found:
 
 
 def _other_methods_are_other(data: dict[str, Any]) -> Found:
+    if "route" not in data:
+        return
     method = data["route"]["method"]
     for index, other in enumerate(data.get("other_methods") or ()):
         if other == method:
@@ -59,6 +62,8 @@ def _other_methods_are_other(data: dict[str, Any]) -> Found:
 
 
 def _accepted_has_room_for_the_body(data: dict[str, Any]) -> Found:
+    if data.get("kind") == "sqs":
+        return
     if data.get("kind") == "webhook":
         body = (data.get("acknowledgement") or {}).get("body", "any")
         if body in ("json",):
@@ -82,7 +87,7 @@ def _accepted_has_room_for_the_body(data: dict[str, Any]) -> Found:
 def _codes_have_a_pointer(data: dict[str, Any]) -> Found:
     if data.get("error_code"):
         return
-    for name, value in data["situations"].items():
+    for name, value in (data.get("situations") or {}).items():
         if any("code" in answer for answer in _answers(value)):
             yield ("situations", name), "gives a code, but the contract has no error_code pointer to find it at"
 
@@ -90,7 +95,7 @@ def _codes_have_a_pointer(data: dict[str, Any]) -> Found:
 def _one_way_to_authenticate(data: dict[str, Any]) -> Found:
     if data.get("auth") and data.get("signature"):
         yield ("signature",), "give auth (a shared-secret header) or signature (an HMAC), not both"
-    wants = "unauthorized" in data["situations"]
+    wants = "unauthorized" in (data.get("situations") or {})
     if wants and not (data.get("auth") or data.get("signature")):
         yield ("situations", "unauthorized"), "has an answer, but the contract names no auth or signature"
 
@@ -119,6 +124,8 @@ def _signature_is_complete(data: dict[str, Any]) -> Found:
 
 
 def _invalid_bodies_pair_with_their_answer(data: dict[str, Any]) -> Found:
+    if data.get("kind") == "sqs":  # a queue consumer answers nobody: an invalid body is a poison message
+        return
     if data.get("invalid_bodies") and "invalid_body" not in data["situations"]:
         yield ("invalid_bodies",), "lists invalid bodies, but situations has no invalid_body answer for them"
     if "invalid_body" in data["situations"] and not data.get("invalid_bodies"):

@@ -229,11 +229,40 @@ def _webhook_responses(contract: Contract) -> str:
     return "\n".join(lines)
 
 
+def messages(contract: Contract) -> str:
+    """A queue consumer's messages: the event, the dedup key, a valid body, what is personal."""
+    body = json.loads(contract.body(0, pii=EXAMPLE_PII).decode().replace(UNIQUE_PLACEHOLDER, EXAMPLE_UNIQUE))
+    lines = ["- Event: an SQS batch, `event.Records`; each record carries `messageId`, `receiptHandle`, `body` (a"
+             " string), `attributes` (`ApproximateReceiveCount`, `SentTimestamp`, ...), `messageAttributes`,"
+             " `md5OfBody`, `eventSource` (`aws:sqs`), `eventSourceARN` and `awsRegion`."]
+    if contract.key.message_id:
+        lines.append("- Dedup key: the record's `messageId`; a redelivery of the same message carries the same one.")
+    else:
+        lines.append(f"- Dedup key: the body's {code(contract.key.pointer or '')}, in every valid message. A"
+                     " redelivery keeps its `messageId`; a producer's retried send gets a new one with the same"
+                     " body, so the key, not the `messageId`, says two messages are the same.")
+    lines.append(f"- A valid body, for example: {code(json.dumps(body))}. Fields not named here are allowed"
+                 " and ignored.")
+    if contract.message_attributes:
+        carried = ", ".join(f"{code(k)}: {code(v)}" for k, v in contract.message_attributes)
+        lines.append(f"- Every message also carries the String message attributes {carried}.")
+    if contract.personal_data:
+        pointers = ", ".join(code(p) for p in contract.personal_data)
+        lines.append(f"- Personal data (never logged, never in fixtures with real values): {pointers}.")
+    return "\n".join(lines)
+
+
 def effects(contract: Contract) -> str:
-    """Where a webhook's effects land: what the suite counts, per event id."""
+    """Where a webhook's (or queue consumer's) effects land: what the suite counts, per event id or key."""
     e = contract.effects
     if e is None:
         return ""
+    if contract.kind == "sqs":
+        key = "its `messageId`" if contract.key.message_id else f"the value at {code(contract.key.pointer or '')}"
+        return (f"- Record each message exactly once: one item in the DynamoDB table named by {code(e.table_env)},"
+                f" with the message's dedup key ({key}) in {code(e.attribute)}. Claim it with a conditional write"
+                " (`attribute_not_exists`), never read-then-write: the queue may hand one message to several"
+                " environments at once. The suite counts these items per key.")
     return (f"- Record each event exactly once: one item in the DynamoDB table named by {code(e.table_env)}"
             f" (Lambda), or one row in the D1 table {code(e.d1_table or '(set effects.d1_table)')} (Workers), with"
             f" the event id in {code(e.attribute)}. Claim it with a conditional write (`attribute_not_exists`, or"
@@ -241,7 +270,20 @@ def effects(contract: Contract) -> str:
             " event to several environments at once. The suite counts these items per event id.")
 
 
+def _poison(contract: Contract) -> str:
+    lines = ["- Poison messages, each to be reported in `batchItemFailures` by its `messageId` and never thrown:"
+             " bodies that are not JSON (" + ", ".join(code(b) for b in contract.invalid_json_bodies) + ")"]
+    if contract.invalid_bodies:
+        lines[0] += ", and JSON that is not a valid message (" + \
+            ", ".join(code(b.text) for b in contract.invalid_bodies) + ")"
+    lines[0] += "; also JSON scalars (`null`, `42`), a blank body" + \
+        (", and a valid body without its dedup key." if contract.key.pointer else ".")
+    return "\n".join(lines)
+
+
 def examples(contract: Contract, only: Iterable[str] | None) -> str:
+    if contract.kind == "sqs":
+        return _poison(contract)
     codes = {name: outs for name, outs in contract.situations.items()}
     lines = []
     if only is None or "invalid_json" in only:
@@ -261,11 +303,13 @@ def examples(contract: Contract, only: Iterable[str] | None) -> str:
 
 
 def env(contract: Contract) -> str:
-    what = "the events table's name" if contract.kind == "webhook" else "the idempotency table's name"
+    what = {"webhook": "the events table's name", "sqs": "the table of processed messages' name"}.get(
+        contract.kind, "the idempotency table's name")
     lines = [f"- {code(contract.table_env)}: {what} (Lambda: a DynamoDB table whose partition"
              f" key is {code(contract.partition_key)}, a string). Read it from the environment; never hard-code it."]
     if contract.effects and contract.effects.table_env != contract.table_env:
-        lines.append(f"- {code(contract.effects.table_env)}: the table the function records each event in.")
+        lines.append(f"- {code(contract.effects.table_env)}: the table the function records each"
+                     f" {'message' if contract.kind == 'sqs' else 'event'} in.")
     if contract.auth:
         lines.append(f"- {code(contract.auth.env)}: the shared secret (a secret, not config: Secrets Manager,"
                      " Parameter Store or a Worker secret in deployment; a placeholder in fixtures).")
@@ -301,6 +345,7 @@ def fields(contract: Contract, only: Iterable[str] | None) -> dict[str, Callable
         "kind": lambda: contract.kind,
         "resource": lambda: contract.resource,
         "effects": lambda: effects(contract),
+        "messages": lambda: messages(contract),
         "signature": lambda: signature_text(contract),
         "secret_env": lambda: contract.secret_env,
         "event_id": lambda: contract.key.describe(),

@@ -17,8 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fnproof.conformance.checks.registry import CheckFailed, CheckSkipped
-from fnproof.conformance.http import Canaries, LogLine, Request, Response, Shape
+from fnproof.conformance.http import Canaries, LogLine, QueueMessage, Request, Response, Shape
 from fnproof.conformance.runtimes.base import Environment, Runtime
+from fnproof.conformance.services.sqs_queue import LocalQueue
 from fnproof.conformance.signing import Flaw, sign
 from fnproof.core.contract import UNIQUE_PLACEHOLDER, Contract, ExpectedAnswer, resolve_pointer
 
@@ -74,6 +75,7 @@ class CheckContext:
         self._envs: list[Environment] = []
         self._lock = threading.Lock()
         self.exchanges: list[tuple[Request, Response]] = []
+        self._queue: LocalQueue | None = None
 
     # resources -----------------------------------------------------------------------
     def environment(self) -> Environment:
@@ -300,3 +302,67 @@ class CheckContext:
             raise CheckFailed(f"{found} {what} for event {event_id}{why}", request=request, response=response,
                               expected=f"exactly {count} item{'s' if count != 1 else ''} with {effects.attribute} = "
                                        f"that event id")
+
+    # queues --------------------------------------------------------------------------
+    def queue(self) -> LocalQueue:
+        """This check's own queue (and dead-letter queue), made on first use."""
+        with self._lock:
+            if self._queue is None:
+                self._queue = self.runtime.new_queue()
+            return self._queue
+
+    def message_body(self, index: int = 0, *, key: Any = _DEFAULT) -> str:
+        """A valid message body: with a fresh dedup key at its pointer (or `key`; None removes it)."""
+        if self.contract.key.pointer and key is _DEFAULT:
+            key = self.key()
+        return self.body(index % len(self.contract.valid_bodies), key=key).decode()
+
+    def poison_bodies(self) -> list[str]:
+        """The contract's poison messages: not JSON, then JSON the consumer must refuse."""
+        return [*self.contract.invalid_json_bodies, *(b.text for b in self.contract.invalid_bodies)]
+
+    def batch(self, messages: list[QueueMessage]) -> Request:
+        return Request(method="", path="", shape="sqs", records=tuple(messages))
+
+    def deliver(self, env: Environment, bodies: list[str]) -> tuple[list[QueueMessage], Request, Response]:
+        """Send the bodies to the queue, receive them, and invoke `env` with them as one batch."""
+        messages = self.queue().deliverable(bodies, dict(self.contract.message_attributes))
+        request = self.batch(messages)
+        return messages, request, self.send(env, request)
+
+    def settle(self, messages: list[QueueMessage], response: Response) -> None:
+        """The event source mapping's part after an invocation: delete successes, return failures."""
+        self.queue().settle(messages, response.failed_items)
+
+    def dedup_value(self, message: QueueMessage) -> str:
+        """The value a consumer's effect for this message carries: its dedup key."""
+        if self.contract.key.message_id:
+            return message.message_id
+        value = resolve_pointer(json.loads(message.body), self.contract.key.pointer or "", None)
+        assert isinstance(value, str), "every valid message the checks send carries its dedup key"
+        return value
+
+    def expect_processed(self, request: Request, response: Response, *, failed: tuple[str, ...] = (),
+                         also: frozenset[str] = frozenset()) -> None:
+        """The invocation returned a batch response Lambda can read, reporting exactly `failed`
+        (messages in `also` may be reported too)."""
+        if response.outcome != "ok" or response.batch_failed is not None:
+            why = response.batch_failed or response.outcome
+            valid = len(request.records) - len(failed)
+            raise CheckFailed(f"the whole batch failed ({why.splitlines()[0][:160]}): Lambda returns all "
+                              f"{len(request.records)} messages to the queue, and the {valid} that were processed "
+                              "come again", request=request, response=response,
+                              expected=self._wanted(failed))
+        reported = set(response.failed_items)
+        if not set(failed) <= reported <= set(failed) | also:
+            extra = sorted(reported - set(failed) - also)
+            missing = sorted(set(failed) - reported)
+            what = (f"{len(extra)} processed message(s) reported as failed ({', '.join(extra)}), so they come again"
+                    if extra else f"the poison message {', '.join(missing)} was not reported, so it is deleted as "
+                                  "done, never retried and never reaches the dead-letter queue")
+            raise CheckFailed(what, request=request, response=response, expected=self._wanted(failed))
+
+    def _wanted(self, failed: tuple[str, ...]) -> str:
+        if not failed:
+            return "a result with no batchItemFailures (or an empty list)"
+        return "batchItemFailures with exactly " + ", ".join(f'{{"itemIdentifier": "{m}"}}' for m in failed)

@@ -1,10 +1,15 @@
-"""Standard checks on what the handler writes and on staying alive through bad input."""
+"""Standard checks on what the handler writes and on staying alive through bad input.
+
+The log checks hold for every kind (a queue consumer's traffic is a batch, its redelivery and
+a poison message); staying alive here is for HTTP kinds, queues.py has the consumer's own.
+"""
 
 from __future__ import annotations
 
 import json
 
 from fnproof.conformance.checks.context import CheckContext
+from fnproof.conformance.checks.queues import queue_traffic
 from fnproof.conformance.checks.registry import BOTH, CheckFailed, check
 from fnproof.conformance.http import Request
 from fnproof.conformance.runtimes.base import Environment
@@ -15,6 +20,9 @@ from fnproof.core.contract import resolve_pointer
 def _traffic(ctx: CheckContext, env: Environment) -> None:
     """A day in the life: accept, replay, and each kind of rejection, in one environment."""
     c = ctx.contract
+    if c.kind == "sqs":
+        queue_traffic(ctx, env)
+        return
     valid = ctx.request()
     requests = [valid, valid, ctx.request(body=c.invalid_json_bodies[0].encode())]
     if c.kind == "http-idempotent":
@@ -35,7 +43,10 @@ def _traffic(ctx: CheckContext, env: Environment) -> None:
                           response=responses[0], expected="at least one invocation that ran the handler")
 
 
-@check("json-logs", profile="standard", needs=["logs"], kinds=BOTH)
+LOGGING_KINDS = (*BOTH, "sqs")
+
+
+@check("json-logs", profile="standard", needs=["logs"], kinds=LOGGING_KINDS)
 def json_logs(ctx: CheckContext) -> None:
     """Every line the handler writes to stdout or stderr is a JSON object."""
     _traffic(ctx, ctx.environment())
@@ -82,7 +93,7 @@ def _event_id_of(ctx: CheckContext, request: Request) -> str:
     return value if isinstance(value, str) else ""
 
 
-@check("no-secrets-in-logs", profile="standard", needs=["logs"], kinds=BOTH)
+@check("no-secrets-in-logs", profile="standard", needs=["logs"], kinds=LOGGING_KINDS)
 def no_secrets_in_logs(ctx: CheckContext) -> None:
     """The secret, a wrong secret sent in its header, and personal data never reach the logs
     (including the platform's report of an uncaught error, whose message the handler chose)."""
