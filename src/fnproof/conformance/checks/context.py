@@ -299,9 +299,10 @@ class CheckContext:
             effects = self.contract.effects
             assert effects is not None
             what = "effect" if found == 1 else "effects"
-            raise CheckFailed(f"{found} {what} for event {event_id}{why}", request=request, response=response,
+            subject = "event" if self.contract.kind == "webhook" else f"the {self.noun} with {effects.attribute}"
+            raise CheckFailed(f"{found} {what} for {subject} {event_id}{why}", request=request, response=response,
                               expected=f"exactly {count} item{'s' if count != 1 else ''} with {effects.attribute} = "
-                                       f"that event id")
+                                       f"that {'event id' if self.contract.kind == 'webhook' else 'key'}")
 
     # queues --------------------------------------------------------------------------
     def queue(self) -> LocalQueue:
