@@ -29,8 +29,8 @@ def readme_profiles() -> dict[str, dict[str, list[str]]]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split("### Profiles and checks", 1)[1].split("\n### ", 1)[0]
     tables = {}
-    for kind, table in re.findall(r"Kind `([a-z-]+)`[^\n]*\n\n\| profile \| checks \|\n\|---\|---\|\n((?:\|.*\|\n)+)",
-                                  section):
+    pattern = r"Kind `([a-z0-9-]+)`[^\n]*\n\n\| profile \| checks \|\n\|---\|---\|\n((?:\|.*\|\n)+)"
+    for kind, table in re.findall(pattern, section):
         rows = re.findall(r"^\| (\w+) \| (.+) \|$", table, flags=re.M)
         tables[kind] = {profile: re.findall(r"`([a-z0-9-]+)`", cell) for profile, cell in rows}
     return tables

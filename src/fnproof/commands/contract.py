@@ -26,10 +26,10 @@ def starter(kind: str, preset: str | None) -> Path:
         if preset:
             raise UsageError("--preset names a webhook provider; an http-idempotent contract has none")
         return default_contract_path()
-    if kind == "sqs":
+    if kind in ("sqs", "s3-import"):
         if preset:
-            raise UsageError("--preset names a webhook provider; an sqs contract has none")
-        return data_path("conformance", "contracts", "starters", "sqs.yaml")
+            raise UsageError(f"--preset names a webhook provider; an {kind} contract has none")
+        return data_path("conformance", "contracts", "starters", f"{kind}.yaml")
     if not preset:
         raise UsageError(f"a webhook contract starts from a provider: add --preset, one of {', '.join(presets)}")
     if preset not in presets:
@@ -74,8 +74,8 @@ def _check(args: argparse.Namespace) -> int:
         for problem in problems:
             print(problem)
         if contract is not None:
-            what = f"dedup by {contract.key.describe()}" if contract.kind == "sqs" else \
-                f"{contract.method} {contract.path}"
+            what = {"sqs": f"dedup by {contract.key.describe()}",
+                    "s3-import": "one job per object version"}.get(contract.kind, f"{contract.method} {contract.path}")
             print(f"{path}: a sound {contract.kind} contract ({what})", file=sys.stderr)
         else:
             bad += 1

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Shape = Literal["v2", "v1", "base64", "function-url", "sqs"]
+Shape = Literal["v2", "v1", "base64", "function-url", "sqs", "s3"]
 InvocationOutcome = Literal["ok", "error", "crash", "timeout", "bad-result"]
 
 
@@ -35,8 +35,21 @@ class QueueMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredObject:
+    """One object version as S3 reports it after a PUT: what an ObjectCreated event names."""
+
+    bucket: str
+    key: str  # as stored, not URL-encoded
+    size: int
+    etag: str
+    version_id: str
+    sequencer: str
+
+
+@dataclass(frozen=True, slots=True)
 class Request:
-    """An HTTP request, or (shape `sqs`) a batch of queue messages delivered as one event."""
+    """An HTTP request, a batch of queue messages delivered as one event (shape `sqs`), or an
+    S3 event naming created objects (shape `s3`)."""
 
     method: str
     path: str
@@ -44,6 +57,7 @@ class Request:
     body: bytes | None = None
     shape: Shape = "v2"  # how a Lambda runtime wraps it; other runtimes ignore it
     records: tuple[QueueMessage, ...] = ()  # shape sqs: the batch, as received from the queue
+    objects: tuple[StoredObject, ...] = ()  # shape s3: the objects an ObjectCreated:Put event names
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
@@ -55,6 +69,10 @@ class Request:
                              for m in self.records[:4])
             more = f"; and {len(self.records) - 4} more" if len(self.records) > 4 else ""
             return f"SQS batch of {len(self.records)} message{'s' if len(self.records) != 1 else ''} [{each}{more}]"
+        if self.shape == "s3":
+            named = "; ".join(f"s3://{o.bucket}/{o.key} (version {o.version_id[:12]}, {o.size} bytes)"
+                              for o in self.objects)
+            return f"S3 ObjectCreated:Put event [{named}]"
         heads = ", ".join(f"{k}: {v}" for k, v in self.headers if k.lower() not in {"content-type"})
         body = "no body" if self.body is None else f"body {_clip(self.body.decode(errors='replace'), limit)}"
         shape = "" if self.shape == "v2" else f" [{self.shape} event]"

@@ -2,7 +2,8 @@
 
 Checks never name a status, an error code, a header or a field: they ask the contract. That
 is what lets a team point the suite at its own function, in its own words (CONTRACT.md §0).
-A contract has a kind (`http-idempotent`, `webhook`, `sqs`): the shape of function it describes.
+A contract has a kind (`http-idempotent`, `webhook`, `sqs`, `s3-import`): the shape of function it
+describes.
 The file format is docs/contracts.md; conformance/schemas/contract.schema.json checks it,
 and core/contract_rules.py refuses a file that contradicts itself.
 """
@@ -21,12 +22,13 @@ from fnproof.core.errors import UsageError
 from fnproof.core.paths import data_path
 from fnproof.core.schema_errors import Problem
 
-Kind = Literal["http-idempotent", "webhook", "sqs"]
-KINDS: tuple[Kind, ...] = ("http-idempotent", "webhook", "sqs")
+Kind = Literal["http-idempotent", "webhook", "sqs", "s3-import"]
+KINDS: tuple[Kind, ...] = ("http-idempotent", "webhook", "sqs", "s3-import")
 PII_PLACEHOLDER = "{pii}"
 UNIQUE_PLACEHOLDER = "{unique}"  # a fresh value per request, written by the suite
 _MISSING = object()
-_ARTICLE = {"http-idempotent": "an", "sqs": "an"}  # as the names are said: "an HTTP...", "an S-Q-S..."
+# as the names are said: "an HTTP...", "an S-Q-S...", "an S-3..."
+_ARTICLE = {"http-idempotent": "an", "sqs": "an", "s3-import": "an"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +115,29 @@ class Effects:
 
 
 @dataclass(frozen=True, slots=True)
+class Jobs:
+    """Where an import entry point records one job per object version, and the words of its status."""
+
+    table_env: str
+    key_attribute: str
+    version_attribute: str
+    status_attribute: str
+    accepted: str
+    rejected: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportFiles:
+    """The objects the suite puts in the bucket: keys (with {unique}), valid and invalid contents, the limit."""
+
+    keys: tuple[str, ...]
+    valid: tuple[str, ...]
+    invalid: tuple[InvalidBody, ...]
+    max_bytes: int
+    personal_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Contract:
     kind: Kind
     name: str
@@ -148,6 +173,9 @@ class Contract:
     ack_body: Literal["any", "json", "empty"] = "json"
     # sqs
     message_attributes: tuple[tuple[str, str], ...] = ()
+    # s3-import
+    files: ImportFiles | None = None
+    jobs: Jobs | None = None
 
     def situation(self, name: str) -> tuple[ExpectedAnswer, ...] | None:
         return self.situations.get(name)
@@ -188,6 +216,8 @@ class Contract:
         found = {self.table_env: self.partition_key}
         if self.effects and self.effects.table_env not in found:
             found[self.effects.table_env] = self.partition_key
+        if self.jobs and self.jobs.table_env not in found:
+            found[self.jobs.table_env] = self.partition_key
         return found
 
 
@@ -247,19 +277,22 @@ def _build(data: dict[str, Any], source: str) -> Contract:
         key = Place(message_id=True) if dedup == "messageId" else Place(pointer=dedup["pointer"])
     elif kind == "webhook":
         key = Place(**data["event_id"])
+    elif kind == "s3-import":
+        key = Place()  # an object version is its own key
     else:
         key = Place(**data["key"]) if "key" in data else Place(header=data["key_header"])
     auth = SharedSecret(**data["auth"]) if data.get("auth") else None
     signature = _scheme(data["signature"]) if data.get("signature") else None
     contract = Contract(
         kind=kind, name=data["name"], source=source, description=data.get("description", ""),
-        resource=data.get("resource") or {"webhook": "event", "sqs": "message"}.get(kind, "resource"),
+        resource=data.get("resource") or {"webhook": "event", "sqs": "message", "s3-import": "import job"}.get(
+            kind, "resource"),
         method=route["method"], path=route["path"], key=key, auth=auth, signature=signature,
         headers=tuple((str(k), str(v)) for k, v in (data.get("headers") or {}).items()),
         error_pointer=data.get("error_code"),
-        valid_bodies=tuple(json.dumps(b) for b in data["valid_bodies"]),
+        valid_bodies=tuple(json.dumps(b) for b in data.get("valid_bodies") or ()),
         personal_data=tuple(data.get("personal_data") or ()),
-        invalid_json_bodies=tuple(data["invalid_json_bodies"]),
+        invalid_json_bodies=tuple(data.get("invalid_json_bodies") or ()),
         invalid_bodies=tuple(
             InvalidBody(text=i["raw"] if "raw" in i else json.dumps(i["json"]),
                         why=i.get("why") or ("raw " + i["raw"] if "raw" in i else json.dumps(i["json"])))
@@ -270,6 +303,14 @@ def _build(data: dict[str, Any], source: str) -> Contract:
         situations={name: _answers(value) for name, value in (data.get("situations") or {}).items()},
         table_env=table_env, partition_key=store.get("partition_key", defaults.PARTITION_KEY),
     )
+    if kind == "s3-import":
+        files, jobs = data["files"], data["jobs"]
+        return replace(contract, files=ImportFiles(
+            keys=tuple(files["keys"]), valid=tuple(files["valid"]),
+            invalid=tuple(InvalidBody(i["text"], i.get("why") or i["text"][:40]) for i in files["invalid"]),
+            max_bytes=files["max_bytes"], personal_columns=tuple(data.get("personal_columns") or ())),
+            jobs=Jobs(jobs.get("table_env", table_env), jobs["key_attribute"], jobs["version_attribute"],
+                      jobs["status_attribute"], jobs["accepted"], jobs["rejected"]))
     if kind in ("webhook", "sqs"):
         effects = data["effects"]
         return replace(contract, effects=Effects(effects["attribute"], effects.get("table_env", table_env),

@@ -35,6 +35,8 @@ def _parent_is_object(document: Any, pointer: str) -> bool:
 
 
 def _pointers_address_the_body(data: dict[str, Any]) -> Found:
+    if not data.get("valid_bodies"):
+        return
     first = data["valid_bodies"][0]
     for index, pointer in enumerate(data.get("personal_data") or ()):
         if not _resolves(first, pointer):
@@ -62,7 +64,7 @@ def _other_methods_are_other(data: dict[str, Any]) -> Found:
 
 
 def _accepted_has_room_for_the_body(data: dict[str, Any]) -> Found:
-    if data.get("kind") == "sqs":
+    if data.get("kind") in ("sqs", "s3-import"):
         return
     if data.get("kind") == "webhook":
         body = (data.get("acknowledgement") or {}).get("body", "any")
@@ -124,7 +126,7 @@ def _signature_is_complete(data: dict[str, Any]) -> Found:
 
 
 def _invalid_bodies_pair_with_their_answer(data: dict[str, Any]) -> Found:
-    if data.get("kind") == "sqs":  # a queue consumer answers nobody: an invalid body is a poison message
+    if data.get("kind") in ("sqs", "s3-import"):  # no answers to pair: poison messages, rejected files
         return
     if data.get("invalid_bodies") and "invalid_body" not in data["situations"]:
         yield ("invalid_bodies",), "lists invalid bodies, but situations has no invalid_body answer for them"
@@ -146,9 +148,23 @@ def _answers(value: Any) -> list[dict[str, Any]]:
     return value if isinstance(value, list) else [value]
 
 
+def _files_fit_their_limit(data: dict[str, Any]) -> Found:
+    files = data.get("files")
+    if not files:
+        return
+    for index, text in enumerate(files["valid"]):
+        if len(text.encode()) > files["max_bytes"]:
+            yield ("files", "valid", index), f"is larger than max_bytes ({files['max_bytes']}); a valid file must fit"
+    header = files["valid"][0].splitlines()[0].split(",") if files["valid"][0].strip() else []
+    for index, column in enumerate(data.get("personal_columns") or ()):
+        if header and column not in header:
+            yield ("personal_columns", index), f"{column} is not a column of files.valid[0] ({', '.join(header)})"
+
+
 RULES: tuple[Callable[[dict[str, Any]], Found], ...] = (
     _pointers_address_the_body, _other_methods_are_other, _accepted_has_room_for_the_body, _codes_have_a_pointer,
     _one_way_to_authenticate, _signature_is_complete, _invalid_bodies_pair_with_their_answer, _extra_fields_are_json,
+    _files_fit_their_limit,
 )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
 from fnproof.core.contract import UNIQUE_PLACEHOLDER, Contract, ExpectedAnswer
 from fnproof.core.paths import data_root
@@ -252,6 +253,39 @@ def messages(contract: Contract) -> str:
     return "\n".join(lines)
 
 
+def imports(contract: Contract) -> str:
+    """An import entry point's objects, keys, limit and jobs, in words the handler can follow."""
+    files, jobs = contract.files, contract.jobs
+    if files is None or jobs is None:
+        return ""
+    key = files.keys[-1].replace(UNIQUE_PLACEHOLDER, EXAMPLE_UNIQUE)
+    sample = files.valid[0].replace("{pii}", EXAMPLE_PII)
+    lines = ["- Event: an S3 notification, `event.Records`; each record's `s3.bucket.name`, `s3.object.key`,"
+             " `s3.object.size`, `s3.object.versionId` and `eventName` (`ObjectCreated:Put`). The bucket is versioned.",
+             f"- Keys arrive URL-encoded, as S3 sends them: {code(key)} arrives as {code(quote_plus(key, safe='/'))}"
+             " (a space as `+`, a plus as `%2B`, other bytes of UTF-8 percent-encoded). Decode before any use"
+             " (Python `urllib.parse.unquote_plus`; JavaScript `decodeURIComponent(key.replace(/\\+/g, ' '))`).",
+             "- Keys the suite uses: "
+             + ", ".join(code(k.replace(UNIQUE_PLACEHOLDER, EXAMPLE_UNIQUE)) for k in files.keys) + ".",
+             f"- A valid file, for example (as a JSON string, `\\n` ending each line):"
+             f" {code(json.dumps(sample))}.",
+             "- Invalid files, each to get a job with the rejected status (never an exception): "
+             + "; ".join(f"{code(json.dumps(i.text))} ({i.why})" for i in files.invalid) + ".",
+             f"- Size limit: {files.max_bytes} bytes. Read the size first (the event's `size`, or HeadObject's"
+             " `ContentLength` for that version); a larger object gets a rejected job and is never downloaded whole.",
+             f"- Jobs: one item per object version in the DynamoDB table named by {code(jobs.table_env)}, with the"
+             f" decoded key in {code(jobs.key_attribute)}, the version id in {code(jobs.version_attribute)}, and"
+             f" {code(jobs.status_attribute)} = {code(jobs.accepted)} or {code(jobs.rejected)}. Claim it with a"
+             " conditional write on a key made of bucket, key and version id: S3 may notify twice, and Lambda"
+             " retries an asynchronous invocation. The suite reads these items per version id.",
+             "- An object that no longer exists (deleted before the function ran): log it, record no job, raise"
+             " nothing."]
+    if files.personal_columns:
+        lines.append("- Personal data (never logged, never in fixtures with real values): the columns "
+                     + ", ".join(code(c) for c in files.personal_columns) + ".")
+    return "\n".join(lines)
+
+
 def effects(contract: Contract) -> str:
     """Where a webhook's (or queue consumer's) effects land: what the suite counts, per event id or key."""
     e = contract.effects
@@ -303,8 +337,8 @@ def examples(contract: Contract, only: Iterable[str] | None) -> str:
 
 
 def env(contract: Contract) -> str:
-    what = {"webhook": "the events table's name", "sqs": "the table of processed messages' name"}.get(
-        contract.kind, "the idempotency table's name")
+    what = {"webhook": "the events table's name", "sqs": "the table of processed messages' name",
+            "s3-import": "the import jobs table's name"}.get(contract.kind, "the idempotency table's name")
     lines = [f"- {code(contract.table_env)}: {what} (Lambda: a DynamoDB table whose partition"
              f" key is {code(contract.partition_key)}, a string). Read it from the environment; never hard-code it."]
     if contract.effects and contract.effects.table_env != contract.table_env:
@@ -318,6 +352,9 @@ def env(contract: Contract) -> str:
                      " Manager, Parameter Store or a Worker secret in deployment; a placeholder in fixtures).")
     lines.append("- The store's endpoint and region come from the platform (`AWS_ENDPOINT_URL_DYNAMODB`,"
                  " `AWS_DEFAULT_REGION` locally); pass nothing explicit to the SDK client.")
+    if contract.kind == "s3-import":
+        lines.append("- The bucket comes from each event record; S3's endpoint from the platform"
+                     " (`AWS_ENDPOINT_URL_S3` locally). Keep the SDK's default addressing.")
     return "\n".join(lines)
 
 
@@ -346,6 +383,7 @@ def fields(contract: Contract, only: Iterable[str] | None) -> dict[str, Callable
         "resource": lambda: contract.resource,
         "effects": lambda: effects(contract),
         "messages": lambda: messages(contract),
+        "imports": lambda: imports(contract),
         "signature": lambda: signature_text(contract),
         "secret_env": lambda: contract.secret_env,
         "event_id": lambda: contract.key.describe(),

@@ -17,8 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fnproof.conformance.checks.registry import CheckFailed, CheckSkipped
-from fnproof.conformance.http import Canaries, LogLine, QueueMessage, Request, Response, Shape
+from fnproof.conformance.http import Canaries, LogLine, QueueMessage, Request, Response, Shape, StoredObject
 from fnproof.conformance.runtimes.base import Environment, Runtime
+from fnproof.conformance.services.s3_buckets import LocalBucket
 from fnproof.conformance.services.sqs_queue import LocalQueue
 from fnproof.conformance.signing import Flaw, sign
 from fnproof.core.contract import UNIQUE_PLACEHOLDER, Contract, ExpectedAnswer, resolve_pointer
@@ -76,6 +77,7 @@ class CheckContext:
         self._lock = threading.Lock()
         self.exchanges: list[tuple[Request, Response]] = []
         self._queue: LocalQueue | None = None
+        self._bucket: LocalBucket | None = None
 
     # resources -----------------------------------------------------------------------
     def environment(self) -> Environment:
@@ -367,3 +369,62 @@ class CheckContext:
         if not failed:
             return "a result with no batchItemFailures (or an empty list)"
         return "batchItemFailures with exactly " + ", ".join(f'{{"itemIdentifier": "{m}"}}' for m in failed)
+
+    # objects -------------------------------------------------------------------------
+    def bucket(self) -> LocalBucket:
+        """This check's own versioned bucket, made on first use."""
+        with self._lock:
+            if self._bucket is None:
+                self._bucket = self.runtime.new_bucket()
+            return self._bucket
+
+    def object_key(self, index: int = 0) -> str:
+        files = self.contract.files
+        assert files is not None, "an s3-import contract names its files"
+        return files.keys[index % len(files.keys)].replace(UNIQUE_PLACEHOLDER, secrets.token_hex(4))
+
+    def file(self, index: int = 0) -> bytes:
+        """A valid file, personal data filled in."""
+        files = self.contract.files
+        assert files is not None, "an s3-import contract names its files"
+        return files.valid[index % len(files.valid)].replace("{pii}", self.canaries.pii).encode()
+
+    def notification(self, objects: list[StoredObject]) -> Request:
+        return Request(method="", path="", shape="s3", objects=tuple(objects))
+
+    def upload(self, env: Environment, key: str, content: bytes) -> tuple[StoredObject, Request, Response]:
+        """Put an object in the bucket, then send `env` the ObjectCreated:Put event S3 would."""
+        obj = self.bucket().put(key, content)
+        request = self.notification([obj])
+        return obj, request, self.send(env, request)
+
+    def jobs(self, obj: StoredObject) -> list[dict[str, str]]:
+        """The jobs the handler recorded for this object version."""
+        jobs = self.contract.jobs
+        assert jobs is not None, "an s3-import contract says where jobs land"
+        return self.runtime.items_with(jobs.table_env, jobs.version_attribute, obj.version_id)
+
+    def expect_job(self, obj: StoredObject, request: Request, response: Response, status: str | None,
+                   why: str = "") -> None:
+        """The invocation ran, and the object version has exactly one job (in `status`), or none (None)."""
+        jobs = self.contract.jobs
+        assert jobs is not None
+        self.expect_alive(request, response)
+        found = self.jobs(obj)
+        if status is None:
+            if found:
+                raise CheckFailed(f"{len(found)} job(s) for s3://{obj.bucket}/{obj.key}{why}", request=request,
+                                  response=response, expected="no job")
+            return
+        if len(found) != 1:
+            raise CheckFailed(f"{len(found)} jobs for version {obj.version_id} of s3://{obj.bucket}/{obj.key}{why}",
+                              request=request, response=response,
+                              expected=f"exactly one item with {jobs.version_attribute} = that version id")
+        job = found[0]
+        if job.get(jobs.key_attribute) != obj.key:
+            raise CheckFailed(f"the job's {jobs.key_attribute} is {job.get(jobs.key_attribute)!r}{why}",
+                              request=request, response=response,
+                              expected=f"the decoded key {obj.key!r} (the event carries it URL-encoded)")
+        if job.get(jobs.status_attribute) != status:
+            raise CheckFailed(f"the job's {jobs.status_attribute} is {job.get(jobs.status_attribute)!r}{why}",
+                              request=request, response=response, expected=f"{jobs.status_attribute} = {status!r}")

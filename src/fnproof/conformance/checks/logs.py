@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from fnproof.conformance.checks.context import CheckContext
+from fnproof.conformance.checks.imports import import_traffic
 from fnproof.conformance.checks.queues import queue_traffic
 from fnproof.conformance.checks.registry import BOTH, CheckFailed, check
 from fnproof.conformance.http import Request
@@ -22,6 +23,9 @@ def _traffic(ctx: CheckContext, env: Environment) -> None:
     c = ctx.contract
     if c.kind == "sqs":
         queue_traffic(ctx, env)
+        return
+    if c.kind == "s3-import":
+        import_traffic(ctx, env)
         return
     valid = ctx.request()
     requests = [valid, valid, ctx.request(body=c.invalid_json_bodies[0].encode())]
@@ -43,7 +47,7 @@ def _traffic(ctx: CheckContext, env: Environment) -> None:
                           response=responses[0], expected="at least one invocation that ran the handler")
 
 
-LOGGING_KINDS = (*BOTH, "sqs")
+LOGGING_KINDS = (*BOTH, "sqs", "s3-import")
 
 
 @check("json-logs", profile="standard", needs=["logs"], kinds=LOGGING_KINDS)
@@ -99,9 +103,11 @@ def no_secrets_in_logs(ctx: CheckContext) -> None:
     (including the platform's report of an uncaught error, whose message the handler chose)."""
     _traffic(ctx, ctx.environment())
     c = ctx.contract
+    where = ("the file's rows (" + ", ".join(c.files.personal_columns) + ")" if c.files
+             else "the body (" + ", ".join(c.personal_data) + ")")
     planted = {f"the {c.secret_env} value": ctx.canaries.secret,
                "a wrong secret the caller sent": ctx.canaries.wrong_secret,
-               "personal data from the body (" + ", ".join(c.personal_data) + ")": ctx.canaries.pii}
+               f"personal data from {where}": ctx.canaries.pii}
     watched = [*planted.items(), *_credentials(ctx, [request for request, _ in ctx.exchanges])]
     for line in ctx.logs():
         for what, value in watched:

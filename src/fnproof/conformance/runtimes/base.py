@@ -18,6 +18,7 @@ from fnproof.core import defaults
 
 if TYPE_CHECKING:
     from fnproof.conformance.runtimes.discovery import Found
+    from fnproof.conformance.services.s3_buckets import LocalBucket
     from fnproof.conformance.services.sqs_queue import LocalQueue
     from fnproof.core.contract import Contract, Effects
 
@@ -29,6 +30,7 @@ CAPABILITIES = {
     "effects": "needs to read what the handler wrote to its store",
     "store-outage": "needs to start an environment whose store is unreachable",
     "sqs-events": "delivers SQS batches from a real local queue; only Lambda runtimes consume queues",
+    "s3-events": "sends S3 notifications for objects in a real local bucket; only Lambda runtimes take them",
 }
 
 
@@ -89,6 +91,14 @@ class Runtime(ABC):
     def new_queue(self) -> LocalQueue:
         """A fresh local SQS queue (with its dead-letter queue) on the run's store endpoint (capability sqs-events)."""
         raise NotImplementedError(f"{self.name} cannot deliver queue messages")
+
+    def new_bucket(self) -> LocalBucket:
+        """A fresh versioned local S3 bucket on the run's store endpoint (capability s3-events)."""
+        raise NotImplementedError(f"{self.name} cannot put objects where a handler reads them")
+
+    def items_with(self, table_env: str, attribute: str, value: str) -> list[dict[str, str]]:
+        """Items of the table behind `table_env` whose `attribute` is `value` (capability effects)."""
+        raise NotImplementedError(f"{self.name} cannot read the handler's store")
 
     def close(self) -> None:
         """Stop shared services."""

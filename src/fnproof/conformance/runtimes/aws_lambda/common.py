@@ -21,6 +21,8 @@ from fnproof.conformance.runtimes.aws_lambda.events import build_event, read_bat
 from fnproof.conformance.runtimes.base import Environment, RunOptions, Runtime, Target
 from fnproof.conformance.runtimes.process_env import DriverSpec, InitError, ProcessBackedEnvironment, ProcessEnvironment
 from fnproof.conformance.services.dynamodb import REGION, LocalDynamoDB
+from fnproof.conformance.services.dynamodb_reads import ItemReader
+from fnproof.conformance.services.s3_buckets import LocalBucket, LocalBuckets
 from fnproof.conformance.services.sqs_queue import LocalQueue, LocalQueues
 from fnproof.core import defaults
 from fnproof.core.contract import Contract, Effects
@@ -39,6 +41,11 @@ class LambdaEnvironment(ProcessBackedEnvironment):
         raw = self._process.invoke({"event": event, "request_id": request_id}, self._timeout_s)
         if request.shape == "sqs":
             return self._batch_response(request, raw)
+        if request.shape == "s3":  # S3 invokes asynchronously: only the outcome counts
+            return Response(status=200 if raw.outcome == "ok" else 502, outcome=raw.outcome, error=raw.error,
+                            logs=raw.logs + ((LogLine("runtime", f"[ERROR] Invoke Error {raw.error}"),)
+                                             if raw.outcome == "error" else ()),
+                            environment=self.id, replaced_environment=raw.ended_environment)
         if raw.outcome == "ok":
             response = result_to_response(raw.result, request.shape)
         else:
@@ -77,7 +84,7 @@ class LambdaRuntime(Runtime):
     def __init__(self, handler_file: Path, export: str, *, secret: str, timeout_s: float = defaults.TIMEOUT_S,
                  memory_mb: int = defaults.MEMORY_MB, tables: dict[str, str] | None = None,
                  secret_env: str = defaults.SECRET_ENV, dynamodb: LocalDynamoDB | None = None,
-                 consumes_queue: bool = False) -> None:
+                 consumes_queue: bool = False, reads_objects: bool = False) -> None:
         if not handler_file.is_file():
             raise UsageError("no such handler file", where=str(handler_file))
         self.handler_file = handler_file.resolve()
@@ -89,6 +96,9 @@ class LambdaRuntime(Runtime):
         # moto's server answers SQS on the store's endpoint; a queue consumer's SDK finds it there too
         self.consumes_queue = consumes_queue
         self._queues = LocalQueues(lambda: self.dynamodb.endpoint().url)
+        self.reads_objects = reads_objects  # an S3 import entry point: its SDK reaches the watched S3
+        self._buckets = LocalBuckets(lambda: self.dynamodb.endpoint().url)
+        self._items = ItemReader(lambda: self.dynamodb.endpoint().url)
         self._run_dir = Path(tempfile.mkdtemp(prefix="lambda-run-"))
         # Random per run, like the secret: nothing a handler is given says it is under test.
         self.function_name = f"{handler_file.stem.replace('_', '-')}-{secrets.token_hex(3)}"
@@ -129,6 +139,8 @@ class LambdaRuntime(Runtime):
         }
         if self.consumes_queue:
             env["AWS_ENDPOINT_URL_SQS"] = store_url or endpoint.url
+        if self.reads_objects:
+            env["AWS_ENDPOINT_URL_S3"] = self._buckets.handler_endpoint()
         env.update(self.extra_env())
         return env
 
@@ -153,6 +165,12 @@ class LambdaRuntime(Runtime):
     def new_queue(self) -> LocalQueue:
         return self._queues.new_queue()
 
+    def new_bucket(self) -> LocalBucket:
+        return self._buckets.new_bucket()
+
+    def items_with(self, table_env: str, attribute: str, value: str) -> list[dict[str, str]]:
+        return self._items.items_with(self.dynamodb.names[table_env], attribute, value)
+
     def count_effects(self, effects: Effects, event_id: str) -> int:
         return self.dynamodb.count(effects.table_env, effects.attribute, event_id)
 
@@ -170,6 +188,7 @@ class LambdaRuntime(Runtime):
             process.close()
 
     def close(self) -> None:
+        self._buckets.stop()
         if self._own_dynamodb:
             self.dynamodb.stop()
         shutil.rmtree(self._run_dir, ignore_errors=True)
@@ -183,7 +202,7 @@ def builder(cls: type[LambdaRuntime],
         extra: dict[str, Any] = cls.own_options(options)
         return cls(target.path, target.export or default_export, secret=canaries.secret, tables=contract.tables(),
                    secret_env=contract.secret_env, timeout_s=options.timeout_s, memory_mb=options.memory_mb,
-                   consumes_queue=contract.kind == "sqs", **extra)
+                   consumes_queue=contract.kind == "sqs", reads_objects=contract.kind == "s3-import", **extra)
 
     return build
 

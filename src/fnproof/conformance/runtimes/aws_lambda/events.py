@@ -6,7 +6,9 @@ exactly what users test with. The result mapping follows API Gateway: payload 2.
 a 200 JSON response from a bare value; 1.0 demands a proxy object or answers 502. An SQS
 batch's result is read as Lambda reads a partial batch response (ReportBatchItemFailures on):
 only `batchItemFailures[].itemIdentifier` naming messages of the batch go back to the queue,
-and anything Lambda cannot read that way sends the whole batch back.
+and anything Lambda cannot read that way sends the whole batch back. An S3 notification names
+each object by its URL-encoded key, as S3 sends it (form encoding: a space is `+`, a plus
+`%2B`, other bytes of UTF-8 percent-encoded; `/` kept).
 """
 
 from __future__ import annotations
@@ -18,13 +20,15 @@ import time
 import uuid
 from functools import cache
 from typing import Any
+from urllib.parse import quote_plus
 
-from fnproof.conformance.http import QueueMessage, Request, Response
+from fnproof.conformance.http import QueueMessage, Request, Response, StoredObject
 from fnproof.core.datafile import load_json
 from fnproof.core.paths import data_path
 
 FIXTURES = {"v2": "http-api-v2.json", "base64": "http-api-v2-base64.json",
-            "function-url": "function-url.json", "v1": "rest-v1.json", "sqs": "sqs-batch.json"}
+            "function-url": "function-url.json", "v1": "rest-v1.json", "sqs": "sqs-batch.json",
+            "s3": "s3-put.json"}
 
 
 @cache
@@ -35,6 +39,8 @@ def fixture(shape: str) -> dict[str, Any]:
 def build_event(request: Request) -> dict[str, Any]:
     if request.shape == "sqs":
         return build_sqs_event(request.records)
+    if request.shape == "s3":
+        return build_s3_event(request.objects)
     event = copy.deepcopy(fixture(request.shape))
     body = request.body
     encoded = request.shape == "base64"
@@ -146,3 +152,24 @@ def read_batch_response(result: Any, records: tuple[QueueMessage, ...]) -> tuple
                                 "fails the whole batch")
         failed.append(identifier)
     return tuple(m for m in everything if m in failed), None
+
+
+def encoded_key(key: str) -> str:
+    """An object key as S3 writes it into an event notification."""
+    return quote_plus(key, safe="/")
+
+
+def build_s3_event(objects: tuple[StoredObject, ...]) -> dict[str, Any]:
+    """The ObjectCreated:Put notification S3 sends a function for objects just written."""
+    template = fixture("s3")["Records"][0]
+    records = []
+    for obj in objects:
+        record = copy.deepcopy(template)
+        record["eventTime"] = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+        record["responseElements"]["x-amz-request-id"] = uuid.uuid4().hex[:16].upper()
+        bucket = record["s3"]["bucket"]
+        bucket.update(name=obj.bucket, arn=f"arn:aws:s3:::{obj.bucket}")
+        record["s3"]["object"] = {"key": encoded_key(obj.key), "size": obj.size, "eTag": obj.etag,
+                                  "versionId": obj.version_id, "sequencer": obj.sequencer}
+        records.append(record)
+    return {"Records": records}
