@@ -80,3 +80,11 @@ def test_init_with_an_sqs_contract_writes_its_prompt_hook_and_ci(cli, tmp_path):
     assert "fnproof hook stop --target src/handler.py --contract consumer.yaml --profile production" in settings
     assert (tmp_path / "events/sqs-batch.json").is_file()  # the fixture the prompt starts from
     assert "skipped   .claude/commands/fnproof-review-function.md" in out
+
+
+@pytest.mark.parametrize("target", [str(ROOT / "reference/workers"), "http://127.0.0.1:9"])
+@pytest.mark.parametrize("contract", ["sqs.yaml", "s3-import.yaml"])
+def test_event_source_kinds_on_a_runtime_without_the_source_are_a_usage_error(cli, target, contract):
+    args = ["--url", target] if target.startswith("http") else [target]
+    code, out, err = cli("check", *args, "--contract", str(ROOT / "conformance/contracts/starters" / contract))
+    assert code == 2 and "cannot run an" in err and "only Lambda runtimes" in err and out == ""

@@ -18,12 +18,16 @@ from typing import Literal
 from fnproof.conformance.checks.context import CheckContext
 from fnproof.conformance.checks.registry import CheckFailed, CheckSkipped, CheckSpec, Failure, select
 from fnproof.conformance.http import Canaries
-from fnproof.conformance.runtimes.base import RunOptions, Runtime
+from fnproof.conformance.runtimes.base import CAPABILITIES, RunOptions, Runtime
 from fnproof.conformance.signing import fresh_secret
 from fnproof.core import defaults
 from fnproof.core.contract import Contract, default_contract_path, load_contract
+from fnproof.core.errors import UsageError
 
 Outcome = Literal["passed", "failed", "skipped", "error"]
+# Kinds whose every check needs an event source only some runtimes have: on another runtime the
+# whole run is a usage error, not a report of skips.
+EVENT_SOURCES = {"sqs": "sqs-events", "s3-import": "s3-events"}
 LOG_TAIL_LINES = 40
 
 
@@ -135,6 +139,11 @@ def prepare_run(target: str, *, runtime: str | None = None, profile: str = defau
     live_secret = os.environ.get(contract.auth_env or "") if registry.spec(detected.runtime).takes_urls else None
     canaries = Canaries.fresh(secret=live_secret, make_secret=lambda: fresh_secret(contract.signature))
     built = registry.build(detected, contract, canaries, RunOptions(timeout_s, memory_mb, python, node))
+    source = EVENT_SOURCES.get(contract.kind)
+    if source is not None and source not in built.capabilities:
+        built.close()
+        raise UsageError(f"the {detected.runtime} runtime cannot run an {contract.kind} contract: the suite "
+                         f"{CAPABILITIES[source]}", where=contract.source)
     return PreparedRun(target, profile, contract, specs, canaries, built, detected.reason)
 
 
