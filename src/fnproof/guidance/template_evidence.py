@@ -49,8 +49,8 @@ def _lines(text: str) -> dict[str, int]:
     """Line of each `Name:` key, first seen (logical ids and properties), for citations."""
     found: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), 1):
-        key = line.strip().split(":", 1)[0]
-        if line.strip().endswith(":") or ":" in line:
+        key, colon, _ = line.strip().partition(":")
+        if colon and key:
             found.setdefault(key, number)
     return found
 

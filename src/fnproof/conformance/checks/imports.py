@@ -31,9 +31,9 @@ def _statuses(ctx: CheckContext) -> tuple[str, str]:
 def object_imported(ctx: CheckContext) -> None:
     """A valid file: the invocation succeeds and exactly one accepted job names the object's version."""
     accepted, _ = _statuses(ctx)
-    key = ctx.object_key(0).replace(" ", "-")  # a key that needs no decoding: this check is about the job
-    obj, request, response = ctx.upload(ctx.environment(), key, ctx.file())
-    ctx.expect_job(obj, request, response, accepted)
+    key = ctx.objects.key(0).replace(" ", "-")  # a key that needs no decoding: this check is about the job
+    obj, request, response = ctx.objects.upload(ctx.environment(), key, ctx.objects.file())
+    ctx.objects.expect_job(obj, request, response, accepted)
 
 
 @check("key-decoded", profile="seed", kinds=S3, needs=NEEDS)
@@ -45,8 +45,8 @@ def key_decoded(ctx: CheckContext) -> None:
     files = ctx.contract.files
     assert files is not None
     for index in range(len(files.keys)):
-        obj, request, response = ctx.upload(env, ctx.object_key(index), ctx.file(index))
-        ctx.expect_job(obj, request, response, accepted, why=f" (key {obj.key!r})")
+        obj, request, response = ctx.objects.upload(env, ctx.objects.key(index), ctx.objects.file(index))
+        ctx.objects.expect_job(obj, request, response, accepted, why=f" (key {obj.key!r})")
 
 
 @check("invalid-file-rejected", profile="seed", kinds=S3, needs=NEEDS)
@@ -57,8 +57,8 @@ def invalid_file_rejected(ctx: CheckContext) -> None:
     files = ctx.contract.files
     assert files is not None
     for invalid in files.invalid:
-        obj, request, response = ctx.upload(env, ctx.object_key(0), invalid.text.encode())
-        ctx.expect_job(obj, request, response, rejected, why=f" ({invalid.why})")
+        obj, request, response = ctx.objects.upload(env, ctx.objects.key(0), invalid.text.encode())
+        ctx.objects.expect_job(obj, request, response, rejected, why=f" ({invalid.why})")
 
 
 @check("duplicate-object-event", profile="standard", kinds=S3, needs=[*NEEDS, "environments"])
@@ -67,14 +67,14 @@ def duplicate_object_event(ctx: CheckContext) -> None:
     a new version of the key: a job of its own."""
     accepted, _ = _statuses(ctx)
     env = ctx.environment()
-    key = ctx.object_key(0)
-    obj, request, response = ctx.upload(env, key, ctx.file())
-    ctx.expect_job(obj, request, response, accepted)
+    key = ctx.objects.key(0)
+    obj, request, response = ctx.objects.upload(env, key, ctx.objects.file())
+    ctx.objects.expect_job(obj, request, response, accepted)
     for target, where in ((env, "the same environment"), (ctx.environment(), "a new environment")):
         again = ctx.send(target, request)
-        ctx.expect_job(obj, request, again, accepted, why=f" after the same event reached {where}")
-    newer, request, response = ctx.upload(env, key, ctx.file())
-    ctx.expect_job(newer, request, response, accepted, why=" (a new version of the same key)")
+        ctx.objects.expect_job(obj, request, again, accepted, why=f" after the same event reached {where}")
+    newer, request, response = ctx.objects.upload(env, key, ctx.objects.file())
+    ctx.objects.expect_job(newer, request, response, accepted, why=" (a new version of the same key)")
 
 
 @check("oversize-rejected-unread", profile="standard", kinds=S3, needs=NEEDS)
@@ -83,11 +83,12 @@ def oversize_rejected_unread(ctx: CheckContext) -> None:
     _, rejected = _statuses(ctx)
     files = ctx.contract.files
     assert files is not None
-    row = ctx.file().splitlines()[-1] + b"\n"
-    content = ctx.file() + row * (files.max_bytes * 4 // len(row) + 1)
-    obj, request, response = ctx.upload(ctx.environment(), ctx.object_key(0), content)
-    ctx.expect_job(obj, request, response, rejected, why=f" ({obj.size} bytes, over max_bytes {files.max_bytes})")
-    whole = ctx.bucket().whole_reads(obj.key)
+    row = ctx.objects.file().splitlines()[-1] + b"\n"
+    content = ctx.objects.file() + row * (files.max_bytes * 4 // len(row) + 1)
+    obj, request, response = ctx.objects.upload(ctx.environment(), ctx.objects.key(0), content)
+    ctx.objects.expect_job(obj, request, response, rejected,
+                           why=f" ({obj.size} bytes, over max_bytes {files.max_bytes})")
+    whole = ctx.objects.bucket().whole_reads(obj.key)
     if whole:
         raise CheckFailed(f"the {obj.size}-byte object was fetched whole {whole} time(s) before it was refused",
                           request=request, response=response,
@@ -99,11 +100,11 @@ def oversize_rejected_unread(ctx: CheckContext) -> None:
 def missing_object_handled(ctx: CheckContext) -> None:
     """An event for an object deleted before the function ran: logged, no thrown error or crash, no job."""
     env = ctx.environment()
-    obj = ctx.bucket().put(ctx.object_key(0), ctx.file())
-    ctx.bucket().delete(obj)
-    request = ctx.notification([obj])
+    obj = ctx.objects.bucket().put(ctx.objects.key(0), ctx.objects.file())
+    ctx.objects.bucket().delete(obj)
+    request = ctx.objects.notification([obj])
     response = ctx.send(env, request)
-    ctx.expect_job(obj, request, response, None, why=" for an object that no longer exists")
+    ctx.objects.expect_job(obj, request, response, None, why=" for an object that no longer exists")
     if not any(line.stream != "runtime" for line in response.logs):
         raise CheckFailed("nothing was logged about the missing object", request=request, response=response,
                           expected="a log line naming the key and that it was not found")
@@ -115,24 +116,25 @@ def concurrent_object_events(ctx: CheckContext) -> None:
     accepted, _ = _statuses(ctx)
     envs = [ctx.environment() for _ in range(ENVIRONMENTS)]
     with ThreadPoolExecutor(ENVIRONMENTS) as pool:  # warm: through init and one import of its own
-        list(pool.map(lambda env: (env.prepare(), ctx.upload(env, ctx.object_key(0), ctx.file())), envs))
+        list(pool.map(lambda env: (env.prepare(), ctx.objects.upload(env, ctx.objects.key(0), ctx.objects.file())),
+                      envs))
     for _ in range(OBJECTS):
-        obj = ctx.bucket().put(ctx.object_key(0), ctx.file())
-        request = ctx.notification([obj])
+        obj = ctx.objects.bucket().put(ctx.objects.key(0), ctx.objects.file())
+        request = ctx.objects.notification([obj])
         for response in ctx.burst(envs, request):
             ctx.expect_alive(request, response)
-        ctx.expect_job(obj, request, response, accepted, why=f" from {ENVIRONMENTS} simultaneous notifications")
+        ctx.objects.expect_job(obj, request, response, accepted, why=f" from {ENVIRONMENTS} simultaneous notifications")
 
 
 def import_traffic(ctx: CheckContext, env: Environment) -> None:
     """A day in the life of an import entry point, for the log checks: valid, invalid, missing."""
     files = ctx.contract.files
     assert files is not None
-    _, request, response = ctx.upload(env, ctx.object_key(1), ctx.file())
-    responses = [response, ctx.upload(env, ctx.object_key(0), files.invalid[0].text.encode())[2]]
-    gone = ctx.bucket().put(ctx.object_key(2), ctx.file())
-    ctx.bucket().delete(gone)
-    responses.append(ctx.send(env, ctx.notification([gone])))
+    _, request, response = ctx.objects.upload(env, ctx.objects.key(1), ctx.objects.file())
+    responses = [response, ctx.objects.upload(env, ctx.objects.key(0), files.invalid[0].text.encode())[2]]
+    gone = ctx.objects.bucket().put(ctx.objects.key(2), ctx.objects.file())
+    ctx.objects.bucket().delete(gone)
+    responses.append(ctx.send(env, ctx.objects.notification([gone])))
     if not any(r.outcome in ("ok", "error") for r in responses):
         raise CheckFailed("no invocation reached the handler, so its logs cannot be judged", request=request,
                           response=response, expected="at least one invocation that ran the handler")

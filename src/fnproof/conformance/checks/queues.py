@@ -24,18 +24,18 @@ MESSAGES = 3
 
 
 def _valid(ctx: CheckContext, count: int) -> list[str]:
-    return [ctx.message_body(index) for index in range(count)]
+    return [ctx.queues.body(index) for index in range(count)]
 
 
 def _processed_once(ctx: CheckContext, messages: list[QueueMessage], request: Request, response: Response | None,
                     why: str = "") -> None:
     for message in messages:
-        ctx.expect_effects(ctx.dedup_value(message), 1, request=request, response=response, why=why)
+        ctx.expect_effects(ctx.queues.dedup_value(message), 1, request=request, response=response, why=why)
 
 
 def _redelivered(ctx: CheckContext, messages: list[QueueMessage], request: Request) -> list[QueueMessage]:
     """The queue hands the same messages out again; a consumer that deleted them itself leaves nothing."""
-    again = ctx.queue().redeliver(messages)
+    again = ctx.queues.queue().redeliver(messages)
     if len(again) != len(messages):
         raise CheckFailed(f"only {len(again)} of {len(messages)} messages could be delivered again: the handler "
                           "deleted messages from the queue itself (DeleteMessage), which is the event source "
@@ -47,8 +47,8 @@ def _redelivered(ctx: CheckContext, messages: list[QueueMessage], request: Reque
 @check("batch-processed", profile="seed", kinds=SQS, needs=NEEDS)
 def batch_processed(ctx: CheckContext) -> None:
     """N valid messages in one batch: no failures reported, one effect each."""
-    messages, request, response = ctx.deliver(ctx.environment(), _valid(ctx, BATCH))
-    ctx.expect_processed(request, response)
+    messages, request, response = ctx.queues.deliver(ctx.environment(), _valid(ctx, BATCH))
+    ctx.queues.expect_processed(request, response)
     _processed_once(ctx, messages, request, response)
 
 
@@ -61,29 +61,29 @@ def partial_batch_failure(ctx: CheckContext) -> None:
     poisons = [c.invalid_json_bodies[0], *(b.text for b in c.invalid_bodies[:1])]
     for poison in poisons:
         first, last = _valid(ctx, 2)
-        messages, request, response = ctx.deliver(env, [first, poison, last])
+        messages, request, response = ctx.queues.deliver(env, [first, poison, last])
         bad = messages[1]
-        ctx.expect_processed(request, response, failed=(bad.message_id,))
+        ctx.queues.expect_processed(request, response, failed=(bad.message_id,))
         _processed_once(ctx, [messages[0], messages[2]], request, response)
-        ctx.settle(messages, response)
-        back = ctx.queue().receive([bad.message_id])
+        ctx.queues.settle(messages, response)
+        back = ctx.queues.queue().receive([bad.message_id])
         if not back:
             raise CheckFailed(f"the poison message {bad.message_id} is gone from the queue: the handler deleted it "
                               "itself, so it is never retried and never reaches the dead-letter queue",
                               request=request, response=response,
                               expected="the failed message back on the queue after the batch")
-        ctx.queue().release(back)
+        ctx.queues.queue().release(back)
 
 
 @check("redelivered-batch", profile="standard", kinds=SQS, needs=NEEDS)
 def redelivered_batch(ctx: CheckContext) -> None:
     """The same batch delivered again (same messageIds, new receipt handles): no failures, no new effects."""
     env = ctx.environment()
-    messages, request, response = ctx.deliver(env, _valid(ctx, BATCH))
-    ctx.expect_processed(request, response)
-    again = ctx.batch(_redelivered(ctx, messages, request))
+    messages, request, response = ctx.queues.deliver(env, _valid(ctx, BATCH))
+    ctx.queues.expect_processed(request, response)
+    again = ctx.queues.batch(_redelivered(ctx, messages, request))
     answer = ctx.send(env, again)
-    ctx.expect_processed(again, answer)
+    ctx.queues.expect_processed(again, answer)
     _processed_once(ctx, messages, again, answer, why=" after the batch was delivered twice")
 
 
@@ -94,13 +94,13 @@ def duplicate_message_new_id(ctx: CheckContext) -> None:
         raise CheckSkipped(f"the contract ({ctx.contract.source}) dedups by messageId: a producer's second send "
                            "is a new message to it")
     env = ctx.environment()
-    body = ctx.message_body()
-    messages, request, response = ctx.deliver(env, [body])
-    ctx.expect_processed(request, response)
-    ctx.settle(messages, response)
-    copies, again, answer = ctx.deliver(env, [body])
-    ctx.expect_processed(again, answer)
-    ctx.expect_effects(ctx.dedup_value(messages[0]), 1, request=again, response=answer,
+    body = ctx.queues.body()
+    messages, request, response = ctx.queues.deliver(env, [body])
+    ctx.queues.expect_processed(request, response)
+    ctx.queues.settle(messages, response)
+    copies, again, answer = ctx.queues.deliver(env, [body])
+    ctx.queues.expect_processed(again, answer)
+    ctx.expect_effects(ctx.queues.dedup_value(messages[0]), 1, request=again, response=answer,
                        why=f" after the same body arrived as {copies[0].message_id}")
 
 
@@ -109,7 +109,7 @@ def _warm(ctx: CheckContext, count: int) -> list[Environment]:
     envs = [ctx.environment() for _ in range(count)]
     for env in envs:
         env.prepare()
-        ctx.deliver(env, _valid(ctx, 1))
+        ctx.queues.deliver(env, _valid(ctx, 1))
     return envs
 
 
@@ -119,10 +119,10 @@ def concurrent_redelivery(ctx: CheckContext) -> None:
     consumer may report the copies it found in flight as failed, for a retry)."""
     envs = _warm(ctx, ENVIRONMENTS)
     for _ in range(MESSAGES):
-        messages = ctx.queue().deliverable(_valid(ctx, 1), dict(ctx.contract.message_attributes))
-        request = ctx.batch(messages)
+        messages = ctx.queues.queue().deliverable(_valid(ctx, 1), dict(ctx.contract.message_attributes))
+        request = ctx.queues.batch(messages)
         for response in ctx.burst(envs, request):
-            ctx.expect_processed(request, response, also=frozenset({messages[0].message_id}))
+            ctx.queues.expect_processed(request, response, also=frozenset({messages[0].message_id}))
         _processed_once(ctx, messages, request, None, why=f" from {ENVIRONMENTS} simultaneous deliveries")
 
 
@@ -130,11 +130,11 @@ def concurrent_redelivery(ctx: CheckContext) -> None:
 def redelivery_after_cold_start(ctx: CheckContext) -> None:
     """The same message delivered again to a new environment: no failure, no new effect."""
     with ctx.environment() as env:
-        messages, request, response = ctx.deliver(env, _valid(ctx, 1))
-        ctx.expect_processed(request, response)
-    again = ctx.batch(_redelivered(ctx, messages, request))
+        messages, request, response = ctx.queues.deliver(env, _valid(ctx, 1))
+        ctx.queues.expect_processed(request, response)
+    again = ctx.queues.batch(_redelivered(ctx, messages, request))
     answer = ctx.send(ctx.environment(), again)
-    ctx.expect_processed(again, answer)
+    ctx.queues.expect_processed(again, answer)
     _processed_once(ctx, messages, again, answer, why=" after a redelivery to a fresh environment")
 
 
@@ -142,18 +142,18 @@ def poison_batches(ctx: CheckContext) -> list[list[str]]:
     """Every poison message alone, and odd bodies a queue carries (JSON scalars, a missing key)."""
     odd = ["null", "[]", '"x"', "42", " "]
     if ctx.contract.key.pointer:
-        odd.append(ctx.message_body(key=None))
-    return [[body] for body in ctx.poison_bodies() + odd]
+        odd.append(ctx.queues.body(key=None))
+    return [[body] for body in ctx.queues.poison_bodies() + odd]
 
 
 def queue_traffic(ctx: CheckContext, env: Environment) -> None:
     """A day in the life of a consumer, for the log checks: a batch, its redelivery, a poison one."""
-    messages, request, response = ctx.deliver(env, _valid(ctx, 2))
+    messages, request, response = ctx.queues.deliver(env, _valid(ctx, 2))
     responses = [response]
-    again = ctx.queue().redeliver(messages)
+    again = ctx.queues.queue().redeliver(messages)
     if again:
-        responses.append(ctx.send(env, ctx.batch(again)))
-    responses.append(ctx.deliver(env, [ctx.message_body(), ctx.poison_bodies()[0]])[2])
+        responses.append(ctx.send(env, ctx.queues.batch(again)))
+    responses.append(ctx.queues.deliver(env, [ctx.queues.body(), ctx.queues.poison_bodies()[0]])[2])
     if not any(r.outcome in ("ok", "error") for r in responses):
         raise CheckFailed("no invocation reached the handler, so its logs cannot be judged", request=request,
                           response=response, expected="at least one invocation that ran the handler")
@@ -165,12 +165,12 @@ def survives_bad_input(ctx: CheckContext) -> None:
     never dies and processes the valid batch."""
     env = ctx.environment()
     for bodies in poison_batches(ctx):
-        _, request, response = ctx.deliver(env, bodies)
+        _, request, response = ctx.queues.deliver(env, bodies)
         if response.replaced_environment:
             raise CheckFailed("the environment died", request=request, response=response,
                               expected="a batch response, with the environment still alive")
-    messages, request, response = ctx.deliver(env, _valid(ctx, 2))
-    ctx.expect_processed(request, response)
+    messages, request, response = ctx.queues.deliver(env, _valid(ctx, 2))
+    ctx.queues.expect_processed(request, response)
     _processed_once(ctx, messages, request, response)
     if env.deaths:
         raise CheckFailed("the environment died while processing the valid batch", request=request)
