@@ -29,6 +29,11 @@ REFERENCES = {
                              STARTERS / "webhook-stripe.yaml"),
     "standard-webhooks-workers": (ROOT / "reference/webhooks/standard-webhooks", "workers",
                                   STARTERS / "webhook-standard-webhooks.yaml"),
+    "sqs-lambda-node": (ROOT / "reference/sqs/node/index.mjs", "lambda-node", STARTERS / "sqs.yaml"),
+    "sqs-lambda-python": (ROOT / "reference/sqs/python/handler.py", "lambda-python", STARTERS / "sqs.yaml"),
+    "s3-import-lambda-node": (ROOT / "reference/s3-import/node/index.mjs", "lambda-node", STARTERS / "s3-import.yaml"),
+    "s3-import-lambda-python": (ROOT / "reference/s3-import/python/handler.py", "lambda-python",
+                                STARTERS / "s3-import.yaml"),
 }
 
 
@@ -84,3 +89,7 @@ def test_the_corpus_is_big_enough():
     assert len(node) >= 12
     receivers = [m for m in CORPUS if kind_of(declared(m)) == "webhook"]
     assert len(receivers) >= 15
+    consumers = [declared(m)["runtime"] for m in CORPUS if kind_of(declared(m)) == "sqs"]
+    assert consumers.count("lambda-node") >= 5 and consumers.count("lambda-python") >= 5
+    importers = [declared(m)["runtime"] for m in CORPUS if kind_of(declared(m)) == "s3-import"]
+    assert importers.count("lambda-node") >= 3 and importers.count("lambda-python") >= 3

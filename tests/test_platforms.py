@@ -68,7 +68,8 @@ def test_pins_are_read_from_the_lockfiles():
     assert pin.workerd_version().split(".")[1].startswith(pin.compatibility_date().replace("-", "")[:6])
 
 
-@pytest.mark.parametrize("reference", ["lambda-node", "lambda-python"])
+@pytest.mark.parametrize("reference", ["lambda-node", "lambda-python", "sqs/node", "sqs/python",
+                                       "s3-import/node", "s3-import/python"])
 def test_the_reference_sam_templates_lint_clean_with_no_deprecated_runtime(reference):
     # cfn-lint knows Lambda's runtime lifecycle: a deprecated runtime is warning W2531 (exit code 4).
     cfn_lint = shutil.which("cfn-lint", path=str(Path(sys.executable).parent)) or shutil.which("cfn-lint")

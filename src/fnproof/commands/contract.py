@@ -26,6 +26,10 @@ def starter(kind: str, preset: str | None) -> Path:
         if preset:
             raise UsageError("--preset names a webhook provider; an http-idempotent contract has none")
         return default_contract_path()
+    if kind in ("sqs", "s3-import"):
+        if preset:
+            raise UsageError(f"--preset names a webhook provider; an {kind} contract has none")
+        return data_path("conformance", "contracts", "starters", f"{kind}.yaml")
     if not preset:
         raise UsageError(f"a webhook contract starts from a provider: add --preset, one of {', '.join(presets)}")
     if preset not in presets:
@@ -70,7 +74,9 @@ def _check(args: argparse.Namespace) -> int:
         for problem in problems:
             print(problem)
         if contract is not None:
-            print(f"{path}: a sound {contract.kind} contract ({contract.method} {contract.path})", file=sys.stderr)
+            what = {"sqs": f"dedup by {contract.key.describe()}",
+                    "s3-import": "one job per object version"}.get(contract.kind, f"{contract.method} {contract.path}")
+            print(f"{path}: a sound {contract.kind} contract ({what})", file=sys.stderr)
         else:
             bad += 1
             print(f"{path}: {len(problems)} problem(s)", file=sys.stderr)

@@ -21,12 +21,16 @@ from fnproof.conformance.checks.registry import CheckFailed, CheckSkipped, Check
 from fnproof.conformance.containment.sandbox import Isolation, Mode
 from fnproof.conformance.http import Canaries
 from fnproof.conformance.masking import Masker
-from fnproof.conformance.runtimes.base import RunOptions, Runtime
+from fnproof.conformance.runtimes.base import CAPABILITIES, RunOptions, Runtime
 from fnproof.conformance.signing import fresh_secret
 from fnproof.core import defaults
 from fnproof.core.contract import Contract, default_contract_path, load_contract
+from fnproof.core.errors import UsageError
 
 Outcome = Literal["passed", "failed", "skipped", "error"]
+# Kinds whose every check needs an event source only some runtimes have: on another runtime the
+# whole run is a usage error, not a report of skips.
+EVENT_SOURCES = {"sqs": "sqs-events", "s3-import": "s3-events"}
 LOG_TAIL_LINES = 40
 
 
@@ -182,6 +186,11 @@ def prepare_run(target: str, *, runtime: str | None = None, profile: str = defau
     canaries = Canaries.fresh(secret=live_secret, make_secret=lambda: fresh_secret(contract.signature),
                               secret_from=contract.auth_env)
     built = registry.build(detected, contract, canaries, RunOptions(timeout_s, memory_mb, python, node, sandbox))
+    source = EVENT_SOURCES.get(contract.kind)
+    if source is not None and source not in built.capabilities:
+        built.close()
+        raise UsageError(f"the {detected.runtime} runtime cannot run an {contract.kind} contract: the suite "
+                         f"{CAPABILITIES[source]}", where=contract.source)
     return PreparedRun(target, profile, contract, specs, canaries, built, detected.reason, sandbox, tuple(notes))
 
 

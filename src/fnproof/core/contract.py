@@ -2,7 +2,8 @@
 
 Checks never name a status, an error code, a header or a field: they ask the contract. That
 is what lets a team point the suite at its own function, in its own words (CONTRACT.md §0).
-A contract has a kind (`http-idempotent`, `webhook`): the shape of function it describes.
+A contract has a kind (`http-idempotent`, `webhook`, `sqs`, `s3-import`): the shape of function it
+describes.
 The file format is docs/contracts.md; conformance/schemas/contract.schema.json checks it,
 and core/contract_rules.py refuses a file that contradicts itself.
 """
@@ -21,11 +22,13 @@ from fnproof.core.errors import UsageError
 from fnproof.core.paths import data_path
 from fnproof.core.schema_errors import Problem
 
-Kind = Literal["http-idempotent", "webhook"]
-KINDS: tuple[Kind, ...] = ("http-idempotent", "webhook")
+Kind = Literal["http-idempotent", "webhook", "sqs", "s3-import"]
+KINDS: tuple[Kind, ...] = ("http-idempotent", "webhook", "sqs", "s3-import")
 PII_PLACEHOLDER = "{pii}"
 UNIQUE_PLACEHOLDER = "{unique}"  # a fresh value per request, written by the suite
 _MISSING = object()
+# as the names are said: "an HTTP...", "an S-Q-S...", "an S-3..."
+_ARTICLE = {"http-idempotent": "an", "sqs": "an", "s3-import": "an"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +50,16 @@ class InvalidBody:
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    """Where a per-request value lives: a header, or a JSON pointer into the body."""
+    """Where a per-request value lives: a header, a JSON pointer into the body, or (a queue
+    message) its messageId."""
 
     header: str | None = None
     pointer: str | None = None
+    message_id: bool = False
 
     def describe(self) -> str:
+        if self.message_id:
+            return "the message's messageId"
         return f"the {self.header} header" if self.header else f"the body at {self.pointer}"
 
 
@@ -98,12 +105,36 @@ class SignatureScheme:
 
 @dataclass(frozen=True, slots=True)
 class Effects:
-    """Where a webhook's effects land, so checks can count them per event id."""
+    """Where a webhook's (or a queue consumer's) effects land, so checks can count them per
+    event id (or dedup key)."""
 
     attribute: str
     table_env: str
     d1_table: str | None = None
     d1_binding: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Jobs:
+    """Where an import entry point records one job per object version, and the words of its status."""
+
+    table_env: str
+    key_attribute: str
+    version_attribute: str
+    status_attribute: str
+    accepted: str
+    rejected: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportFiles:
+    """The objects the suite puts in the bucket: keys (with {unique}), valid and invalid contents, the limit."""
+
+    keys: tuple[str, ...]
+    valid: tuple[str, ...]
+    invalid: tuple[InvalidBody, ...]
+    max_bytes: int
+    personal_columns: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +146,7 @@ class Contract:
     resource: str  # what an accepted request makes, in the contract's own words
     method: str
     path: str
-    key: Place  # the idempotency key (http-idempotent) or the event id (webhook)
+    key: Place  # the idempotency key (http-idempotent), the event id (webhook), the dedup key (sqs)
     auth: SharedSecret | None
     signature: SignatureScheme | None
     headers: tuple[tuple[str, str], ...]  # every request carries these
@@ -137,9 +168,14 @@ class Contract:
     echo: tuple[str, ...] = ()
     replay_status: tuple[int, ...] = ()
     replay_extras: tuple[tuple[str, Any], ...] = ()
-    # webhook
+    # webhook, sqs
     effects: Effects | None = None
     ack_body: Literal["any", "json", "empty"] = "json"
+    # sqs
+    message_attributes: tuple[tuple[str, str], ...] = ()
+    # s3-import
+    files: ImportFiles | None = None
+    jobs: Jobs | None = None
 
     def situation(self, name: str) -> tuple[ExpectedAnswer, ...] | None:
         return self.situations.get(name)
@@ -180,6 +216,8 @@ class Contract:
         found = {self.table_env: self.partition_key}
         if self.effects and self.effects.table_env not in found:
             found[self.effects.table_env] = self.partition_key
+        if self.jobs and self.jobs.table_env not in found:
+            found[self.jobs.table_env] = self.partition_key
         return found
 
 
@@ -233,21 +271,28 @@ def _build(data: dict[str, Any], source: str) -> Contract:
     kind: Kind = data.get("kind", "http-idempotent")
     store = data.get("store") or {}
     table_env = store.get("table_env", defaults.TABLE_ENV)
-    if kind == "webhook":
+    route = data.get("route") or {"method": "", "path": ""}  # a queue consumer has no route
+    if kind == "sqs":
+        dedup = data["dedup_key"]
+        key = Place(message_id=True) if dedup == "messageId" else Place(pointer=dedup["pointer"])
+    elif kind == "webhook":
         key = Place(**data["event_id"])
+    elif kind == "s3-import":
+        key = Place()  # an object version is its own key
     else:
         key = Place(**data["key"]) if "key" in data else Place(header=data["key_header"])
     auth = SharedSecret(**data["auth"]) if data.get("auth") else None
     signature = _scheme(data["signature"]) if data.get("signature") else None
     contract = Contract(
         kind=kind, name=data["name"], source=source, description=data.get("description", ""),
-        resource=data.get("resource") or ("event" if kind == "webhook" else "resource"),
-        method=data["route"]["method"], path=data["route"]["path"], key=key, auth=auth, signature=signature,
+        resource=data.get("resource") or {"webhook": "event", "sqs": "message", "s3-import": "import job"}.get(
+            kind, "resource"),
+        method=route["method"], path=route["path"], key=key, auth=auth, signature=signature,
         headers=tuple((str(k), str(v)) for k, v in (data.get("headers") or {}).items()),
         error_pointer=data.get("error_code"),
-        valid_bodies=tuple(json.dumps(b) for b in data["valid_bodies"]),
+        valid_bodies=tuple(json.dumps(b) for b in data.get("valid_bodies") or ()),
         personal_data=tuple(data.get("personal_data") or ()),
-        invalid_json_bodies=tuple(data["invalid_json_bodies"]),
+        invalid_json_bodies=tuple(data.get("invalid_json_bodies") or ()),
         invalid_bodies=tuple(
             InvalidBody(text=i["raw"] if "raw" in i else json.dumps(i["json"]),
                         why=i.get("why") or ("raw " + i["raw"] if "raw" in i else json.dumps(i["json"])))
@@ -255,14 +300,24 @@ def _build(data: dict[str, Any], source: str) -> Contract:
         ),
         unknown_paths=tuple(data.get("unknown_paths") or ()),
         other_methods=tuple(data.get("other_methods") or ()),
-        situations={name: _answers(value) for name, value in data["situations"].items()},
+        situations={name: _answers(value) for name, value in (data.get("situations") or {}).items()},
         table_env=table_env, partition_key=store.get("partition_key", defaults.PARTITION_KEY),
     )
-    if kind == "webhook":
+    if kind == "s3-import":
+        files, jobs = data["files"], data["jobs"]
+        return replace(contract, files=ImportFiles(
+            keys=tuple(files["keys"]), valid=tuple(files["valid"]),
+            invalid=tuple(InvalidBody(i["text"], i.get("why") or i["text"][:40]) for i in files["invalid"]),
+            max_bytes=files["max_bytes"], personal_columns=tuple(data.get("personal_columns") or ())),
+            jobs=Jobs(jobs.get("table_env", table_env), jobs["key_attribute"], jobs["version_attribute"],
+                      jobs["status_attribute"], jobs["accepted"], jobs["rejected"]))
+    if kind in ("webhook", "sqs"):
         effects = data["effects"]
         return replace(contract, effects=Effects(effects["attribute"], effects.get("table_env", table_env),
                                                  effects.get("d1_table"), effects.get("d1_binding")),
-                       ack_body=(data.get("acknowledgement") or {}).get("body", "any"))
+                       ack_body=(data.get("acknowledgement") or {}).get("body", "any"),
+                       message_attributes=tuple((str(k), str(v)) for k, v in
+                                                (data.get("message_attributes") or {}).items()))
     accepted, replay = data["accepted"], data["replay"]
     return replace(contract, id_pointer=data["resource_id"], reuse_body=json.dumps(data["reuse_body"]),
                    accepted_status=tuple(accepted["status"]),
@@ -282,7 +337,7 @@ def contract_problems(path: Path) -> tuple[list[Problem], Contract | None]:
     if not isinstance(data, dict):
         return [Problem(1, "(top level)", "a contract is a mapping of keys (name:, route:, ...)", source)], None
     kind = data.get("kind", "http-idempotent")
-    words = f"a{'n' if kind[:1] in 'aeiouh' else ''} {kind} contract" if kind in KINDS else "a contract"
+    words = f"{_ARTICLE.get(kind, 'a')} {kind} contract" if kind in KINDS else "a contract"
     problems = schema_problems(data, load_schema("contract.schema.json"), source=source, root=node, forbidden=words)
     if problems:
         return problems, None

@@ -35,6 +35,8 @@ def _parent_is_object(document: Any, pointer: str) -> bool:
 
 
 def _pointers_address_the_body(data: dict[str, Any]) -> Found:
+    if not data.get("valid_bodies"):
+        return
     first = data["valid_bodies"][0]
     for index, pointer in enumerate(data.get("personal_data") or ()):
         if not _resolves(first, pointer):
@@ -42,9 +44,10 @@ def _pointers_address_the_body(data: dict[str, Any]) -> Found:
     for index, pointer in enumerate((data.get("accepted") or {}).get("echo") or ()):
         if not _resolves(first, pointer):
             yield ("accepted", "echo", index), f"{pointer} addresses nothing in valid_bodies[0]"
-    place = data.get("event_id") or data.get("key") or {}
+    dedup = data.get("dedup_key")
+    place = data.get("event_id") or data.get("key") or (dedup if isinstance(dedup, dict) else {})
     if "pointer" in place:
-        field = "event_id" if "event_id" in data else "key"
+        field = "event_id" if "event_id" in data else "dedup_key" if "dedup_key" in data else "key"
         for index, body in enumerate(data["valid_bodies"]):
             if not _parent_is_object(body, place["pointer"]):
                 yield (field, "pointer"), (f"{place['pointer']} must sit inside an object of valid_bodies[{index}]; "
@@ -52,6 +55,8 @@ def _pointers_address_the_body(data: dict[str, Any]) -> Found:
 
 
 def _other_methods_are_other(data: dict[str, Any]) -> Found:
+    if "route" not in data:
+        return
     method = data["route"]["method"]
     for index, other in enumerate(data.get("other_methods") or ()):
         if other == method:
@@ -59,6 +64,8 @@ def _other_methods_are_other(data: dict[str, Any]) -> Found:
 
 
 def _accepted_has_room_for_the_body(data: dict[str, Any]) -> Found:
+    if data.get("kind") in ("sqs", "s3-import"):
+        return
     if data.get("kind") == "webhook":
         body = (data.get("acknowledgement") or {}).get("body", "any")
         if body in ("json",):
@@ -82,7 +89,7 @@ def _accepted_has_room_for_the_body(data: dict[str, Any]) -> Found:
 def _codes_have_a_pointer(data: dict[str, Any]) -> Found:
     if data.get("error_code"):
         return
-    for name, value in data["situations"].items():
+    for name, value in (data.get("situations") or {}).items():
         if any("code" in answer for answer in _answers(value)):
             yield ("situations", name), "gives a code, but the contract has no error_code pointer to find it at"
 
@@ -90,7 +97,7 @@ def _codes_have_a_pointer(data: dict[str, Any]) -> Found:
 def _one_way_to_authenticate(data: dict[str, Any]) -> Found:
     if data.get("auth") and data.get("signature"):
         yield ("signature",), "give auth (a shared-secret header) or signature (an HMAC), not both"
-    wants = "unauthorized" in data["situations"]
+    wants = "unauthorized" in (data.get("situations") or {})
     if wants and not (data.get("auth") or data.get("signature")):
         yield ("situations", "unauthorized"), "has an answer, but the contract names no auth or signature"
 
@@ -119,6 +126,8 @@ def _signature_is_complete(data: dict[str, Any]) -> Found:
 
 
 def _invalid_bodies_pair_with_their_answer(data: dict[str, Any]) -> Found:
+    if data.get("kind") in ("sqs", "s3-import"):  # no answers to pair: poison messages, rejected files
+        return
     if data.get("invalid_bodies") and "invalid_body" not in data["situations"]:
         yield ("invalid_bodies",), "lists invalid bodies, but situations has no invalid_body answer for them"
     if "invalid_body" in data["situations"] and not data.get("invalid_bodies"):
@@ -139,9 +148,23 @@ def _answers(value: Any) -> list[dict[str, Any]]:
     return value if isinstance(value, list) else [value]
 
 
+def _files_fit_their_limit(data: dict[str, Any]) -> Found:
+    files = data.get("files")
+    if not files:
+        return
+    for index, text in enumerate(files["valid"]):
+        if len(text.encode()) > files["max_bytes"]:
+            yield ("files", "valid", index), f"is larger than max_bytes ({files['max_bytes']}); a valid file must fit"
+    header = files["valid"][0].splitlines()[0].split(",") if files["valid"][0].strip() else []
+    for index, column in enumerate(data.get("personal_columns") or ()):
+        if header and column not in header:
+            yield ("personal_columns", index), f"{column} is not a column of files.valid[0] ({', '.join(header)})"
+
+
 RULES: tuple[Callable[[dict[str, Any]], Found], ...] = (
     _pointers_address_the_body, _other_methods_are_other, _accepted_has_room_for_the_body, _codes_have_a_pointer,
     _one_way_to_authenticate, _signature_is_complete, _invalid_bodies_pair_with_their_answer, _extra_fields_are_json,
+    _files_fit_their_limit,
 )
 
 

@@ -3,7 +3,11 @@
 An item is answered either by checks (ticked when every one of them passed in the report)
 or by a person (`human: true`, left open). A person's item may name an `evidence` reader
 (`evidence.py`): when the file it reads (the SAM/CloudFormation template, the wrangler config)
-is there, its verdict ticks or flags the item instead. A checklist is a YAML file under
+is there, its verdict ticks or flags the item instead. It may also name facts of the SAM
+template beside the report's handler (`template:`, `template_evidence.py`, for what lives in
+the deployment rather than the code: a queue's settings): where that template is found, its
+facts tick or fail the item. `kinds:` limits an item to reports of those contract kinds. A
+checklist is a YAML file under
 checklists/ or any path a team passes; the report is the file `fnproof check --report-json`
 writes, validated against conformance/schemas/report.schema.json.
 """
@@ -37,6 +41,8 @@ class Item:
     how: str | None  # for every platform
     how_by_platform: tuple[tuple[str, str], ...] = ()  # ("lambda", ...), ("workers", ...)
     evidence: str | None = None  # a reader in evidence.READERS that can answer it from the repository
+    kinds: tuple[str, ...] = ()  # only for reports of these kinds (empty: any)
+    template: tuple[str, ...] = ()  # facts of the SAM template (guidance/template_evidence.py)
 
     def hint(self, runtime: str | None) -> str | None:
         """How to answer it on the report's platform (every platform's way without a report)."""
@@ -121,7 +127,8 @@ def load_checklist(path: Path) -> Checklist:
                 line = node_line(node, ("items", index, "checks", position))
                 raise UsageError(f"items[{index}] {raw['id']}: unknown check id {check_id!r}", where=f"{source}:{line}")
         items.append(Item(raw["id"], " ".join(raw["question"].split()), tuple(raw.get("checks", ())),
-                          bool(raw.get("human")), *_hints(raw.get("how")), evidence=raw.get("evidence")))
+                          bool(raw.get("human")), *_hints(raw.get("how")), evidence=raw.get("evidence"),
+                          kinds=tuple(raw.get("kinds", ())), template=tuple(raw.get("template", ()))))
     return Checklist(data["name"], data["title"], data.get("intro"), tuple(items), source)
 
 
@@ -158,6 +165,11 @@ def evaluate(checklist: Checklist, report: dict[str, Any] | None, *, kind: str |
     of_kind = {spec.id for spec in all_checks(kind)}
     states = []
     for item in checklist.items:
+        if item.kinds and kind not in item.kinds:
+            continue
+        if item.template and report is not None:
+            states.append(_from_template(item, report))
+            continue
         verdict = evidence.judge(item.evidence, sources) if item.human and item.evidence and sources else None
         if verdict is not None:
             states.append(ItemState(item, TICKED if verdict.ok else FAILED, "evidence: " + verdict.detail))
@@ -191,6 +203,30 @@ def evaluate(checklist: Checklist, report: dict[str, Any] | None, *, kind: str |
                 notes.append(", ".join(f"`{c}` passed" for c in passed))
             states.append(ItemState(item, INCOMPLETE, "; ".join(notes)))
     return states
+
+
+def _target_path(target: str) -> Path:
+    """The handler a report names, without an export suffix (`app.py:process`)."""
+    path = Path(target)
+    if not path.exists() and ":" in target:
+        path = Path(target.rsplit(":", 1)[0])
+    return path
+
+
+def _from_template(item: Item, report: dict[str, Any]) -> ItemState:
+    from fnproof.guidance.template_evidence import template_facts
+
+    hint = item.hint(report.get("runtime"))
+    target = report.get("target") or ""
+    if "://" in target:
+        return ItemState(item, HUMAN, hint or "a person answers this")
+    facts, why = template_facts(_target_path(target), item.template)
+    if why is not None:
+        return ItemState(item, HUMAN, f"{why}; {hint}" if hint else why)
+    wrong = [f.detail for f in facts if not f.holds]
+    if wrong:
+        return ItemState(item, FAILED, "; ".join(wrong))
+    return ItemState(item, TICKED, "evidence: " + "; ".join(f.detail for f in facts))
 
 
 def _heading(report: dict[str, Any] | None, report_name: str | None) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
 from fnproof.core.contract import UNIQUE_PLACEHOLDER, Contract, ExpectedAnswer
 from fnproof.core.paths import data_root
@@ -229,11 +230,73 @@ def _webhook_responses(contract: Contract) -> str:
     return "\n".join(lines)
 
 
+def messages(contract: Contract) -> str:
+    """A queue consumer's messages: the event, the dedup key, a valid body, what is personal."""
+    body = json.loads(contract.body(0, pii=EXAMPLE_PII).decode().replace(UNIQUE_PLACEHOLDER, EXAMPLE_UNIQUE))
+    lines = ["- Event: an SQS batch, `event.Records`; each record carries `messageId`, `receiptHandle`, `body` (a"
+             " string), `attributes` (`ApproximateReceiveCount`, `SentTimestamp`, ...), `messageAttributes`,"
+             " `md5OfBody`, `eventSource` (`aws:sqs`), `eventSourceARN` and `awsRegion`."]
+    if contract.key.message_id:
+        lines.append("- Dedup key: the record's `messageId`; a redelivery of the same message carries the same one.")
+    else:
+        lines.append(f"- Dedup key: the body's {code(contract.key.pointer or '')}, in every valid message. A"
+                     " redelivery keeps its `messageId`; a producer's retried send gets a new one with the same"
+                     " body, so the key, not the `messageId`, says two messages are the same.")
+    lines.append(f"- A valid body, for example: {code(json.dumps(body))}. Fields not named here are allowed"
+                 " and ignored.")
+    if contract.message_attributes:
+        carried = ", ".join(f"{code(k)}: {code(v)}" for k, v in contract.message_attributes)
+        lines.append(f"- Every message also carries the String message attributes {carried}.")
+    if contract.personal_data:
+        pointers = ", ".join(code(p) for p in contract.personal_data)
+        lines.append(f"- Personal data (never logged, never in fixtures with real values): {pointers}.")
+    return "\n".join(lines)
+
+
+def imports(contract: Contract) -> str:
+    """An import entry point's objects, keys, limit and jobs, in words the handler can follow."""
+    files, jobs = contract.files, contract.jobs
+    if files is None or jobs is None:
+        return ""
+    key = files.keys[-1].replace(UNIQUE_PLACEHOLDER, EXAMPLE_UNIQUE)
+    sample = files.valid[0].replace("{pii}", EXAMPLE_PII)
+    lines = ["- Event: an S3 notification, `event.Records`; each record's `s3.bucket.name`, `s3.object.key`,"
+             " `s3.object.size`, `s3.object.versionId` and `eventName` (`ObjectCreated:Put`). The bucket is versioned.",
+             f"- Keys arrive URL-encoded, as S3 sends them: {code(key)} arrives as {code(quote_plus(key, safe='/'))}"
+             " (a space as `+`, a plus as `%2B`, other bytes of UTF-8 percent-encoded). Decode before any use"
+             " (Python `urllib.parse.unquote_plus`; JavaScript `decodeURIComponent(key.replace(/\\+/g, ' '))`).",
+             "- Keys the suite uses: "
+             + ", ".join(code(k.replace(UNIQUE_PLACEHOLDER, EXAMPLE_UNIQUE)) for k in files.keys) + ".",
+             f"- A valid file, for example (as a JSON string, `\\n` ending each line):"
+             f" {code(json.dumps(sample))}.",
+             "- Invalid files, each to get a job with the rejected status (never an exception): "
+             + "; ".join(f"{code(json.dumps(i.text))} ({i.why})" for i in files.invalid) + ".",
+             f"- Size limit: {files.max_bytes} bytes. Read the size first (the event's `size`, or HeadObject's"
+             " `ContentLength` for that version); a larger object gets a rejected job and is never downloaded whole.",
+             f"- Jobs: one item per object version in the DynamoDB table named by {code(jobs.table_env)}, with the"
+             f" decoded key in {code(jobs.key_attribute)}, the version id in {code(jobs.version_attribute)}, and"
+             f" {code(jobs.status_attribute)} = {code(jobs.accepted)} or {code(jobs.rejected)}. Claim it with a"
+             " conditional write on a key made of bucket, key and version id: S3 may notify twice, and Lambda"
+             " retries an asynchronous invocation. The suite reads these items per version id.",
+             "- An object that no longer exists (deleted before the function ran): log it, record no job, raise"
+             " nothing."]
+    if files.personal_columns:
+        lines.append("- Personal data (never logged, never in fixtures with real values): the columns "
+                     + ", ".join(code(c) for c in files.personal_columns) + ".")
+    return "\n".join(lines)
+
+
 def effects(contract: Contract) -> str:
-    """Where a webhook's effects land: what the suite counts, per event id."""
+    """Where a webhook's (or queue consumer's) effects land: what the suite counts, per event id or key."""
     e = contract.effects
     if e is None:
         return ""
+    if contract.kind == "sqs":
+        key = "its `messageId`" if contract.key.message_id else f"the value at {code(contract.key.pointer or '')}"
+        return (f"- Record each message exactly once: one item in the DynamoDB table named by {code(e.table_env)},"
+                f" with the message's dedup key ({key}) in {code(e.attribute)}. Claim it with a conditional write"
+                " (`attribute_not_exists`), never read-then-write: the queue may hand one message to several"
+                " environments at once. The suite counts these items per key.")
     return (f"- Record each event exactly once: one item in the DynamoDB table named by {code(e.table_env)}"
             f" (Lambda), or one row in the D1 table {code(e.d1_table or '(set effects.d1_table)')} (Workers), with"
             f" the event id in {code(e.attribute)}. Claim it with a conditional write (`attribute_not_exists`, or"
@@ -241,7 +304,20 @@ def effects(contract: Contract) -> str:
             " event to several environments at once. The suite counts these items per event id.")
 
 
+def _poison(contract: Contract) -> str:
+    lines = ["- Poison messages, each to be reported in `batchItemFailures` by its `messageId` and never thrown:"
+             " bodies that are not JSON (" + ", ".join(code(b) for b in contract.invalid_json_bodies) + ")"]
+    if contract.invalid_bodies:
+        lines[0] += ", and JSON that is not a valid message (" + \
+            ", ".join(code(b.text) for b in contract.invalid_bodies) + ")"
+    lines[0] += "; also JSON scalars (`null`, `42`), a blank body" + \
+        (", and a valid body without its dedup key." if contract.key.pointer else ".")
+    return "\n".join(lines)
+
+
 def examples(contract: Contract, only: Iterable[str] | None) -> str:
+    if contract.kind == "sqs":
+        return _poison(contract)
     codes = {name: outs for name, outs in contract.situations.items()}
     lines = []
     if only is None or "invalid_json" in only:
@@ -261,11 +337,13 @@ def examples(contract: Contract, only: Iterable[str] | None) -> str:
 
 
 def env(contract: Contract) -> str:
-    what = "the events table's name" if contract.kind == "webhook" else "the idempotency table's name"
+    what = {"webhook": "the events table's name", "sqs": "the table of processed messages' name",
+            "s3-import": "the import jobs table's name"}.get(contract.kind, "the idempotency table's name")
     lines = [f"- {code(contract.table_env)}: {what} (Lambda: a DynamoDB table whose partition"
              f" key is {code(contract.partition_key)}, a string). Read it from the environment; never hard-code it."]
     if contract.effects and contract.effects.table_env != contract.table_env:
-        lines.append(f"- {code(contract.effects.table_env)}: the table the function records each event in.")
+        lines.append(f"- {code(contract.effects.table_env)}: the table the function records each"
+                     f" {'message' if contract.kind == 'sqs' else 'event'} in.")
     if contract.auth:
         lines.append(f"- {code(contract.auth.env)}: the shared secret (a secret, not config: Secrets Manager,"
                      " Parameter Store or a Worker secret in deployment; a placeholder in fixtures).")
@@ -274,6 +352,9 @@ def env(contract: Contract) -> str:
                      " Manager, Parameter Store or a Worker secret in deployment; a placeholder in fixtures).")
     lines.append("- The store's endpoint and region come from the platform (`AWS_ENDPOINT_URL_DYNAMODB`,"
                  " `AWS_DEFAULT_REGION` locally); pass nothing explicit to the SDK client.")
+    if contract.kind == "s3-import":
+        lines.append("- The bucket comes from each event record; S3's endpoint from the platform"
+                     " (`AWS_ENDPOINT_URL_S3` locally). Keep the SDK's default addressing.")
     return "\n".join(lines)
 
 
@@ -301,6 +382,8 @@ def fields(contract: Contract, only: Iterable[str] | None) -> dict[str, Callable
         "kind": lambda: contract.kind,
         "resource": lambda: contract.resource,
         "effects": lambda: effects(contract),
+        "messages": lambda: messages(contract),
+        "imports": lambda: imports(contract),
         "signature": lambda: signature_text(contract),
         "secret_env": lambda: contract.secret_env,
         "event_id": lambda: contract.key.describe(),

@@ -81,7 +81,9 @@ def markdown_problems(text: str, *, titled: bool = True) -> list[str]:
 
 
 # A contract of each kind to render a prompt with (the prompt's own covers its first kind).
-SAMPLE_CONTRACTS = {"webhook": ("conformance", "contracts", "starters", "webhook-stripe.yaml")}
+SAMPLE_CONTRACTS = {"webhook": ("conformance", "contracts", "starters", "webhook-stripe.yaml"),
+                    "sqs": ("conformance", "contracts", "starters", "sqs.yaml"),
+                    "s3-import": ("conformance", "contracts", "starters", "s3-import.yaml")}
 
 
 def _renderings(prompt: Prompt):

@@ -16,6 +16,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from fnproof.conformance.checks.event_steps import ObjectSteps, QueueSteps
 from fnproof.conformance.checks.journal import RunJournal
 from fnproof.conformance.checks.registry import CheckFailed, CheckSkipped
 from fnproof.conformance.http import Canaries, LogLine, Request, Response, Shape
@@ -78,6 +79,8 @@ class CheckContext:
         self._envs: list[Environment] = []
         self._lock = threading.Lock()
         self.exchanges: list[tuple[Request, Response]] = []
+        self.queues = QueueSteps(self)  # sqs: a queue filled and drained as the event source mapping does
+        self.objects = ObjectSteps(self)  # s3-import: a bucket filled and announced as S3 does
 
     # resources -----------------------------------------------------------------------
     def environment(self) -> Environment:
@@ -311,6 +314,7 @@ class CheckContext:
             effects = self.contract.effects
             assert effects is not None
             what = "effect" if found == 1 else "effects"
-            raise CheckFailed(f"{found} {what} for event {event_id}{why}", request=request, response=response,
+            subject = "event" if self.contract.kind == "webhook" else f"the {self.noun} with {effects.attribute}"
+            raise CheckFailed(f"{found} {what} for {subject} {event_id}{why}", request=request, response=response,
                               expected=f"exactly {count} item{'s' if count != 1 else ''} with {effects.attribute} = "
-                                       f"that event id")
+                                       f"that {'event id' if self.contract.kind == 'webhook' else 'key'}")

@@ -1,7 +1,9 @@
 """Standard checks on what the handler writes and on staying alive through bad input.
 
 The two log checks judge every invocation of the run, not only their own requests
-(checks/journal.py), and need at least one that succeeded.
+(checks/journal.py), and need at least one that succeeded. They hold for every kind (a queue
+consumer's traffic is a batch, its redelivery and a poison message); staying alive here is for
+HTTP kinds, queues.py has the consumer's own.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import json
 
 from fnproof.conformance.checks.context import CheckContext
+from fnproof.conformance.checks.imports import import_traffic
+from fnproof.conformance.checks.queues import queue_traffic
 from fnproof.conformance.checks.registry import BOTH, CheckFailed, check
 from fnproof.conformance.http import Request
 from fnproof.conformance.runtimes.base import Environment
@@ -19,6 +23,23 @@ from fnproof.core.contract import resolve_pointer
 def _traffic(ctx: CheckContext, env: Environment) -> None:
     """A day in the life: accept, replay, and each kind of rejection, in one environment; then
     make sure the run has a successful invocation whose logs there are to judge."""
+    c = ctx.contract
+    if c.kind == "sqs":
+        queue_traffic(ctx, env)
+    elif c.kind == "s3-import":
+        import_traffic(ctx, env)
+    else:
+        _http_traffic(ctx, env)
+    if not ctx.journal.succeeded():
+        # Every invocation of the run threw, crashed, timed out or answered 5xx: the handler
+        # never ran its normal path, and silence must not pass for clean logs.
+        last = ctx.journal.exchanges()[-1:]
+        raise CheckFailed("no invocation of the run succeeded, so the handler's logs cannot be judged",
+                          request=last[0].request if last else None, response=last[0].response if last else None,
+                          expected="at least one invocation that ran the handler and answered below 500")
+
+
+def _http_traffic(ctx: CheckContext, env: Environment) -> None:
     c = ctx.contract
     valid = ctx.request()
     requests = [valid, valid, ctx.request(body=c.invalid_json_bodies[0].encode())]
@@ -32,20 +53,18 @@ def _traffic(ctx: CheckContext, env: Environment) -> None:
         requests.append(ctx.request(flaw="malformed"))
     if c.unknown_paths:
         requests.append(ctx.request(path=c.unknown_paths[0]))
-    responses = [ctx.send(env, request) for request in requests]
-    if not ctx.journal.succeeded():
-        # Every invocation of the run threw, crashed, timed out or answered 5xx: the handler
-        # never ran its normal path, and silence must not pass for clean logs.
-        raise CheckFailed("no invocation of the run succeeded, so the handler's logs cannot be judged",
-                          request=valid, response=responses[0],
-                          expected="at least one invocation that ran the handler and answered below 500")
+    for request in requests:
+        ctx.send(env, request)
 
 
 def _origin(request: Request | None) -> str:
     return f" (written while answering {request.method} {request.path})" if request is not None else " (at init)"
 
 
-@check("json-logs", profile="standard", needs=["logs"], kinds=BOTH)
+LOGGING_KINDS = (*BOTH, "sqs", "s3-import")
+
+
+@check("json-logs", profile="standard", needs=["logs"], kinds=LOGGING_KINDS)
 def json_logs(ctx: CheckContext) -> None:
     """Every line the handler writes to stdout or stderr, in any invocation of the run, is a JSON object."""
     _traffic(ctx, ctx.environment())
@@ -92,15 +111,17 @@ def _event_id_of(ctx: CheckContext, request: Request) -> str:
     return value if isinstance(value, str) else ""
 
 
-@check("no-secrets-in-logs", profile="standard", needs=["logs"], kinds=BOTH)
+@check("no-secrets-in-logs", profile="standard", needs=["logs"], kinds=LOGGING_KINDS)
 def no_secrets_in_logs(ctx: CheckContext) -> None:
     """The secret, a wrong secret sent in its header, and personal data never reach the logs
     (including the platform's report of an uncaught error, whose message the handler chose)."""
     _traffic(ctx, ctx.environment())
     c = ctx.contract
+    where = ("the file's rows (" + ", ".join(c.files.personal_columns) + ")" if c.files
+             else "the body (" + ", ".join(c.personal_data) + ")")
     planted = {f"the {c.secret_env} value": ctx.canaries.secret,
                "a wrong secret the caller sent": ctx.canaries.wrong_secret,
-               "personal data from the body (" + ", ".join(c.personal_data) + ")": ctx.canaries.pii}
+               f"personal data from {where}": ctx.canaries.pii}
     watched = [*planted.items(), *_credentials(ctx, [e.request for e in ctx.journal.exchanges()])]
     for line, request in ctx.run_logs():
         for what, value in watched:

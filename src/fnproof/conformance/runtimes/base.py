@@ -19,6 +19,8 @@ from fnproof.core import defaults
 
 if TYPE_CHECKING:
     from fnproof.conformance.runtimes.discovery import Found
+    from fnproof.conformance.services.s3_buckets import LocalBucket
+    from fnproof.conformance.services.sqs_queue import LocalQueue
     from fnproof.core.contract import Contract, Effects
 
 # capability -> what a check needing it cannot do without it
@@ -28,6 +30,8 @@ CAPABILITIES = {
     "logs": "needs to read the handler's own log output",
     "effects": "needs to read what the handler wrote to its store",
     "store-outage": "needs to start an environment whose store is unreachable",
+    "sqs-events": "delivers SQS batches from a real local queue; only Lambda runtimes consume queues",
+    "s3-events": "sends S3 notifications for objects in a real local bucket; only Lambda runtimes take them",
 }
 
 
@@ -85,6 +89,18 @@ class Runtime(ABC):
 
     def count_effects(self, effects: Effects, event_id: str) -> int:
         """How many items the handler wrote with `effects.attribute` = event_id (capability effects)."""
+        raise NotImplementedError(f"{self.name} cannot read the handler's store")
+
+    def new_queue(self) -> LocalQueue:
+        """A fresh local SQS queue (with its dead-letter queue) on the run's store endpoint (capability sqs-events)."""
+        raise NotImplementedError(f"{self.name} cannot deliver queue messages")
+
+    def new_bucket(self) -> LocalBucket:
+        """A fresh versioned local S3 bucket on the run's store endpoint (capability s3-events)."""
+        raise NotImplementedError(f"{self.name} cannot put objects where a handler reads them")
+
+    def items_with(self, table_env: str, attribute: str, value: str) -> list[dict[str, str]]:
+        """Items of the table behind `table_env` whose `attribute` is `value` (capability effects)."""
         raise NotImplementedError(f"{self.name} cannot read the handler's store")
 
     def close(self) -> None:

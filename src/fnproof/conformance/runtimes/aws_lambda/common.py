@@ -6,6 +6,7 @@ Only the variables of CONTRACT.md §2 reach a handler; the caller's environment 
 
 from __future__ import annotations
 
+import json
 import secrets
 import shutil
 import socket
@@ -18,10 +19,13 @@ from typing import Any
 from fnproof.conformance.containment.sandbox import Mode, Sandbox
 from fnproof.conformance.containment.sandbox import for_run as sandbox_for_run
 from fnproof.conformance.http import Canaries, LogLine, Request, Response
-from fnproof.conformance.runtimes.aws_lambda.events import build_event, result_to_response
+from fnproof.conformance.runtimes.aws_lambda.events import build_event, read_batch_response, result_to_response
 from fnproof.conformance.runtimes.base import Environment, RunOptions, Runtime, Target
 from fnproof.conformance.runtimes.process_env import DriverSpec, InitError, ProcessBackedEnvironment, ProcessEnvironment
 from fnproof.conformance.services.dynamodb import REGION, LocalDynamoDB
+from fnproof.conformance.services.dynamodb_reads import ItemReader
+from fnproof.conformance.services.s3_buckets import LocalBucket, LocalBuckets
+from fnproof.conformance.services.sqs_queue import LocalQueue, LocalQueues
 from fnproof.core import defaults
 from fnproof.core.contract import Contract, Effects
 from fnproof.core.errors import UsageError
@@ -35,8 +39,15 @@ class LambdaEnvironment(ProcessBackedEnvironment):
     def invoke(self, request: Request) -> Response:
         self._store_ready()  # environments boot while the store starts; invocations wait for it
         event = build_event(request)
-        raw = self._process.invoke({"event": event, "request_id": event["requestContext"]["requestId"]},
-                                   self._timeout_s)
+        request_id = event["requestContext"]["requestId"] if "requestContext" in event else str(uuid.uuid4())
+        raw = self._process.invoke({"event": event, "request_id": request_id}, self._timeout_s)
+        if request.shape == "sqs":
+            return self._batch_response(request, raw)
+        if request.shape == "s3":  # S3 invokes asynchronously: only the outcome counts
+            return Response(status=200 if raw.outcome == "ok" else 502, outcome=raw.outcome, error=raw.error,
+                            logs=raw.logs + ((LogLine("runtime", f"[ERROR] Invoke Error {raw.error}"),)
+                                             if raw.outcome == "error" else ()),
+                            environment=self.id, replaced_environment=raw.ended_environment)
         if raw.outcome == "ok":
             response = result_to_response(raw.result, request.shape)
         else:
@@ -51,6 +62,22 @@ class LambdaEnvironment(ProcessBackedEnvironment):
                         environment=self.id, replaced_environment=raw.ended_environment)
 
 
+    def _batch_response(self, request: Request, raw: Any) -> Response:
+        """An SQS invocation's result as the event source mapping reads it: which messages go back."""
+        logs = raw.logs
+        if raw.outcome == "ok":
+            failed, whole = read_batch_response(raw.result, request.records)
+            body = json.dumps(raw.result).encode()
+        else:
+            failed, whole = tuple(m.message_id for m in request.records), f"{raw.outcome}: {raw.error or ''}"
+            body = b""
+            if raw.outcome == "error":
+                logs += (LogLine("runtime", f"[ERROR] Invoke Error {raw.error}"),)
+        return Response(status=200 if raw.outcome == "ok" else 502, headers={}, body=body, outcome=raw.outcome,
+                        error=raw.error, logs=logs, environment=self.id, replaced_environment=raw.ended_environment,
+                        failed_items=failed, batch_failed=whole)
+
+
 class LambdaRuntime(Runtime):
     """Subclasses give the driver argv; this class gives everything around it."""
 
@@ -59,7 +86,7 @@ class LambdaRuntime(Runtime):
     def __init__(self, handler_file: Path, export: str, *, secret: str, timeout_s: float = defaults.TIMEOUT_S,
                  memory_mb: int = defaults.MEMORY_MB, tables: dict[str, str] | None = None,
                  secret_env: str = defaults.SECRET_ENV, dynamodb: LocalDynamoDB | None = None,
-                 sandbox: Mode = "auto") -> None:
+                 sandbox: Mode = "auto", consumes_queue: bool = False, reads_objects: bool = False) -> None:
         if not handler_file.is_file():
             raise UsageError("no such handler file", where=str(handler_file))
         self.handler_file = handler_file.resolve()
@@ -68,6 +95,12 @@ class LambdaRuntime(Runtime):
         self.timeout_s, self.memory_mb = timeout_s, memory_mb
         self._own_dynamodb = dynamodb is None
         self.dynamodb = dynamodb or LocalDynamoDB(tables)  # env name -> partition key, created per run
+        # moto's server answers SQS on the store's endpoint; a queue consumer's SDK finds it there too
+        self.consumes_queue = consumes_queue
+        self._queues = LocalQueues(lambda: self.dynamodb.endpoint().url)
+        self.reads_objects = reads_objects  # an S3 import entry point: its SDK reaches the watched S3
+        self._buckets = LocalBuckets(lambda: self.dynamodb.endpoint().url)
+        self._items = ItemReader(lambda: self.dynamodb.endpoint().url)
         self._run_dir = Path(tempfile.mkdtemp(prefix="lambda-run-"))
         # Random per run, like the secret: nothing a handler is given says it is under test.
         self.function_name = f"{handler_file.stem.replace('_', '-')}-{secrets.token_hex(3)}"
@@ -113,6 +146,10 @@ class LambdaRuntime(Runtime):
             "AWS_EXECUTION_ENV": self.execution_env, "LAMBDA_TASK_ROOT": str(self.handler_file.parent),
             "_HANDLER": f"{self.handler_file.stem}.{self.export or 'handler'}",
         }
+        if self.consumes_queue:
+            env["AWS_ENDPOINT_URL_SQS"] = store_url or endpoint.url
+        if self.reads_objects:
+            env["AWS_ENDPOINT_URL_S3"] = self._buckets.handler_endpoint()
         env.update(self.extra_env())
         return env
 
@@ -137,6 +174,15 @@ class LambdaRuntime(Runtime):
     def service_failure(self) -> str | None:
         return self.dynamodb.death()
 
+    def new_queue(self) -> LocalQueue:
+        return self._queues.new_queue()
+
+    def new_bucket(self) -> LocalBucket:
+        return self._buckets.new_bucket()
+
+    def items_with(self, table_env: str, attribute: str, value: str) -> list[dict[str, str]]:
+        return self._items.items_with(self.dynamodb.names[table_env], attribute, value)
+
     def count_effects(self, effects: Effects, event_id: str) -> int:
         return self.dynamodb.count(effects.table_env, effects.attribute, event_id)
 
@@ -154,6 +200,7 @@ class LambdaRuntime(Runtime):
             process.close()
 
     def close(self) -> None:
+        self._buckets.stop()
         if self._own_dynamodb:
             self.dynamodb.stop()
         if self.sandbox is not None:
@@ -169,7 +216,8 @@ def builder(cls: type[LambdaRuntime],
         extra: dict[str, Any] = cls.own_options(options)
         return cls(target.path, target.export or default_export, secret=canaries.secret, tables=contract.tables(),
                    secret_env=contract.secret_env, timeout_s=options.timeout_s, memory_mb=options.memory_mb,
-                   sandbox=options.sandbox, **extra)
+                   sandbox=options.sandbox, consumes_queue=contract.kind == "sqs",
+                   reads_objects=contract.kind == "s3-import", **extra)
 
     return build
 

@@ -42,6 +42,15 @@ def _folders(start: Path) -> list[Path]:
     return folders
 
 
+def nearest_template(handler_file: Path) -> Path | None:
+    """The SAM template a person would find first, climbing from the handler's folder."""
+    for folder in _folders(handler_file.parent):
+        for name in TEMPLATE_NAMES:
+            if (folder / name).is_file():
+                return folder / name
+    return None
+
+
 def template_runtime(handler_file: Path, family: str) -> Declared | None:
     """The newest `Runtime: <family>...` in the nearest SAM template (family: nodejs, python)."""
     for folder in _folders(handler_file.parent):
