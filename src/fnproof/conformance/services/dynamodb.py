@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
+from fnproof.conformance.containment import relay
 from fnproof.conformance.containment.sandbox import Sandbox, kit_paths, popen
 from fnproof.core import defaults
 from fnproof.core.errors import SetupError
@@ -52,6 +56,13 @@ class LocalDynamoDB:
         self._error: str | None = None
         self._ask = threading.Lock()
         self.planned: DynamoEndpoint | None = None
+        # In a sandboxed run the store lives in the run's network namespace; the kit's own
+        # clients and the S3 proxy cross it through socket files here (containment/relay.py).
+        self._relay_dir: Path | None = None
+        self._s3_port = 0
+        self._kit_relay: relay.Relay | None = None
+        self._s3_relay: relay.Relay | None = None
+        self._relay_lock = threading.Lock()
 
     def start(self, sandbox: Sandbox | None = None) -> LocalDynamoDB:
         """Start the server; `planned` is known at once so environments can boot meanwhile.
@@ -69,7 +80,11 @@ class LocalDynamoDB:
         spec = json.dumps([[self.names[e], key] for e, key in self.keys.items()])
         argv = [sys.executable, "-m", "fnproof.conformance.services.dynamodb_server", str(port), spec]
         if sandbox is not None:
-            argv = sandbox.wrap(argv, ro=kit_paths(), rw=(), cwd=None)
+            self._relay_dir = Path(tempfile.mkdtemp(prefix="store-relay-"))
+            self._s3_port = port + 1 if port < 65535 else port - 1  # the run's own loopback: nothing else there
+            argv.append(json.dumps({"store_socket": str(self._relay_dir / "store.sock"),
+                                    "s3": [self._s3_port, str(self._relay_dir / "s3.sock")]}))
+            argv = sandbox.wrap(argv, ro=kit_paths(), rw=(self._relay_dir,), cwd=None)
         self._proc = popen(
             argv,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
@@ -98,6 +113,28 @@ class LocalDynamoDB:
         if self._error or self._endpoint is None:
             raise SetupError(self._error or "local DynamoDB failed")
         return self._endpoint
+
+    def kit_url(self) -> str:
+        """The store's URL for the kit's own SDK clients (queues, buckets, reading items).
+
+        Unsandboxed that is the store's URL; sandboxed, the store is on the run's own loopback,
+        so the kit reaches it through a local port relayed to the store's socket file."""
+        url = self.endpoint().url
+        if self._relay_dir is None:
+            return url
+        with self._relay_lock:
+            if self._kit_relay is None:
+                self._kit_relay = relay.tcp_to_unix(0, self._relay_dir / "store.sock")
+            return f"http://127.0.0.1:{self._kit_relay.port}"
+
+    def expose_s3_proxy(self, port: int) -> str:
+        """The URL handlers use for the kit's S3 proxy listening on the kit's loopback `port`."""
+        if self._relay_dir is None:
+            return f"http://127.0.0.1:{port}"
+        with self._relay_lock:
+            if self._s3_relay is None:
+                self._s3_relay = relay.unix_to_tcp(self._relay_dir / "s3.sock", port)
+        return f"http://127.0.0.1:{self._s3_port}"
 
     def count(self, table_env: str, attribute: str, value: str) -> int:
         """Items in the table behind `table_env` whose `attribute` is the string `value`."""
@@ -128,6 +165,12 @@ class LocalDynamoDB:
 
     def stop(self) -> None:
         """Kill the server: its state is throwaway, and a polite werkzeug shutdown takes ~0.6 s."""
+        for crossing in (self._kit_relay, self._s3_relay):
+            if crossing is not None:
+                crossing.close()
+        self._kit_relay = self._s3_relay = None
+        if self._relay_dir is not None:
+            shutil.rmtree(self._relay_dir, ignore_errors=True)
         proc, self._proc = self._proc, None
         if proc is None:
             return

@@ -1,7 +1,10 @@
 """Entry point of the DynamoDB service subprocess: moto in server mode on loopback.
 
-Run as `python -m fnproof.conformance.services.dynamodb_server PORT TABLES_JSON` (TABLES_JSON:
-`[[name, partition key], ...]`); prints one JSON line with the port once the tables exist,
+Run as `python -m fnproof.conformance.services.dynamodb_server PORT TABLES_JSON [RELAYS_JSON]`
+(TABLES_JSON: `[[name, partition key], ...]`; RELAYS_JSON, in a sandboxed run:
+`{"store_socket": PATH, "s3": [PORT, PATH]}`, the crossings of containment/relay.py: the kit's
+own clients reach the store through the socket file, and handlers reach the kit's S3 proxy
+through the port); prints one JSON line with the port once the tables exist,
 then serves until its stdin closes (so it never outlives the kit, even when the kit is
 killed). Meanwhile each line on stdin is a question about the store (how many items carry
 an attribute value), answered by one JSON line on stdout: the harness reads what the handler
@@ -74,6 +77,14 @@ def main() -> None:
             attr=[{"AttributeName": partition_key, "AttributeType": "S"}], global_indexes=None, indexes=None,
             streams=None, billing_mode="PAY_PER_REQUEST", sse_specification=None, tags=[],
             deletion_protection_enabled=False, warm_throughput=None)
+    relays = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}
+    if relays:
+        from fnproof.conformance.containment import relay
+
+        if "store_socket" in relays:
+            relay.unix_to_tcp(relays["store_socket"], port)
+        if "s3" in relays:
+            relay.tcp_to_unix(int(relays["s3"][0]), relays["s3"][1])
     print(json.dumps({"port": port}), flush=True)
     for line in sys.stdin:
         try:

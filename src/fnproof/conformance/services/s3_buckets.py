@@ -87,8 +87,10 @@ class _Forward(http.server.BaseHTTPRequestHandler):
 class LocalBuckets:
     """Makes versioned buckets on the local endpoint and watches what handlers read from them."""
 
-    def __init__(self, endpoint_url: Callable[[], str]) -> None:
+    def __init__(self, endpoint_url: Callable[[], str], expose: Callable[[int], str] | None = None) -> None:
         self._endpoint_url = endpoint_url
+        # how handlers reach a port on the kit's loopback (the run's own network, when sandboxed)
+        self._expose = expose or (lambda port: f"http://127.0.0.1:{port}")
         self._client: Any = None
         self._proxy: _Proxy | None = None
         self._lock = threading.Lock()
@@ -114,7 +116,8 @@ class LocalBuckets:
                 proxy.reads, proxy.lock = [], threading.Lock()
                 threading.Thread(target=proxy.serve_forever, daemon=True, name="fnproof-s3-proxy").start()
                 self._proxy = proxy
-            return f"http://127.0.0.1:{self._proxy.server_address[1]}"
+            port = int(self._proxy.server_address[1])
+        return self._expose(port)
 
     def reads(self, bucket: str) -> list[ObjectRead]:
         proxy = self._proxy

@@ -97,10 +97,10 @@ class LambdaRuntime(Runtime):
         self.dynamodb = dynamodb or LocalDynamoDB(tables)  # env name -> partition key, created per run
         # moto's server answers SQS on the store's endpoint; a queue consumer's SDK finds it there too
         self.consumes_queue = consumes_queue
-        self._queues = LocalQueues(lambda: self.dynamodb.endpoint().url)
+        self._queues = LocalQueues(self.dynamodb.kit_url)
         self.reads_objects = reads_objects  # an S3 import entry point: its SDK reaches the watched S3
-        self._buckets = LocalBuckets(lambda: self.dynamodb.endpoint().url)
-        self._items = ItemReader(lambda: self.dynamodb.endpoint().url)
+        self._buckets = LocalBuckets(self.dynamodb.kit_url, self.dynamodb.expose_s3_proxy)
+        self._items = ItemReader(self.dynamodb.kit_url)
         self._run_dir = Path(tempfile.mkdtemp(prefix="lambda-run-"))
         # Random per run, like the secret: nothing a handler is given says it is under test.
         self.function_name = f"{handler_file.stem.replace('_', '-')}-{secrets.token_hex(3)}"
