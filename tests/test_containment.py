@@ -154,3 +154,14 @@ def test_an_uncaught_error_is_logged_by_the_platform_not_as_the_handlers_line(tm
     outcomes = {r.id: r.outcome for r in report.results}
     assert outcomes == {"json-logs": "passed", "no-secrets-in-logs": "failed"}
     assert "WEBHOOK_SECRET value appears on runtime" in report.results[1].message
+
+
+def test_nothing_in_an_environments_folders_says_which_environment_it_is(runtime):
+    """An outage environment's HOME must not say "outage": a handler could answer 503 on sight."""
+    seen = []
+    for make in (runtime.environment, runtime.outage_environment, runtime.environment):
+        with make() as env:
+            got = call(env, "env").json()["env"]
+        seen.append(os.path.basename(got["HOME"].rstrip("/")))
+    assert all(name.startswith("env-") for name in seen), seen
+    assert not any(word in name for name in seen for word in ("outage", "probe", "lambda", "fnproof")), seen

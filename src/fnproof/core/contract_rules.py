@@ -27,6 +27,15 @@ def _resolves(document: Any, pointer: str) -> bool:
     return resolve_pointer(document, pointer, None) is not None
 
 
+_MISSING = object()
+
+
+def _value(document: Any, pointer: str) -> Any:
+    from fnproof.core.contract import resolve_pointer
+
+    return resolve_pointer(document, pointer, _MISSING)
+
+
 def _parent_is_object(document: Any, pointer: str) -> bool:
     from fnproof.core.contract import resolve_pointer
 
@@ -41,6 +50,14 @@ def _pointers_address_the_body(data: dict[str, Any]) -> Found:
     for index, pointer in enumerate(data.get("personal_data") or ()):
         if not _resolves(first, pointer):
             yield ("personal_data", index), f"{pointer} addresses nothing in valid_bodies[0]"
+            continue
+        for number, body in enumerate(data["valid_bodies"]):
+            # The suite plants its personal-data canary where the contract writes {pii}, then
+            # looks for it in the logs: a real-looking value there would leave the log check blind.
+            if _value(body, pointer) not in (_MISSING, "{pii}"):
+                yield ("personal_data", index), (f"{pointer} must hold \"{{pii}}\" in valid_bodies[{number}], where "
+                                                 "the suite puts personal data it then looks for in the logs")
+                break
     for index, pointer in enumerate((data.get("accepted") or {}).get("echo") or ()):
         if not _resolves(first, pointer):
             yield ("accepted", "echo", index), f"{pointer} addresses nothing in valid_bodies[0]"
@@ -100,6 +117,11 @@ def _one_way_to_authenticate(data: dict[str, Any]) -> Found:
     wants = "unauthorized" in (data.get("situations") or {})
     if wants and not (data.get("auth") or data.get("signature")):
         yield ("situations", "unauthorized"), "has an answer, but the contract names no auth or signature"
+    secret = "auth" if data.get("auth") else "signature" if data.get("signature") else None
+    if secret and not wants and "situations" in data:
+        # Without that answer the auth checks are skipped, and a handler given a secret is never
+        # shown to refuse a request without it.
+        yield (secret,), "names a secret, but situations has no unauthorized answer to check its refusal against"
 
 
 def _signature_is_complete(data: dict[str, Any]) -> Found:

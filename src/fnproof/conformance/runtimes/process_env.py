@@ -179,7 +179,9 @@ class ProcessEnvironment:
     # lifecycle -----------------------------------------------------------------------
     def start(self) -> None:
         """Start the driver and load the handler (Lambda's init phase); raises InitError."""
-        self._workdir = Path(tempfile.mkdtemp(prefix=f"{self.id}-", dir=self._base_dir))
+        # The folder is the handler's HOME, TMPDIR and cwd: a neutral name, so nothing in it says
+        # which environment this is (an outage environment, a probe) or how many came before.
+        self._workdir = Path(tempfile.mkdtemp(prefix="env-", dir=self._base_dir))
         (self._workdir / "tmp").mkdir()
         spec = self._spec_for(self._workdir)
         self._sentinel = f"\x1efnproof-end-{secrets.token_hex(8)}".encode()

@@ -138,7 +138,7 @@ class WorkersRuntime(Runtime):
         self.worker: WorkerConfig = load_worker(path)
         self.secret, self.secret_env = secret, secret_env
         self.timeout_s, self.memory_mb = timeout_s, memory_mb
-        self.run_dir = Path(tempfile.mkdtemp(prefix="fnproof-workers-"))
+        self.run_dir = Path(tempfile.mkdtemp(prefix="workers-run-"))
         self._host: StateHost | None = None
         self._date = self.worker.compatibility_date or ""
         self._node_choice = node or node_runtime.DEFAULT_MAJOR
