@@ -109,7 +109,8 @@ def test_every_problem_is_reported_at_its_own_line_in_plain_words(tmp_path):
     ("starters/webhook-github.yaml", "acknowledgement: {body: any}", "acknowledgement: {body: json}",
      "situations.accepted", "204 carries no body, but acknowledgement.body says json"),
     ("orders.yaml", "  unauthorized: {status: 401, code: unauthorized}\n", "", "auth", "no unauthorized answer"),
-    ("orders.yaml", 'customer: {email: "{pii}"}}\n  - {amount: 1200', 'customer: {email: ana@example.com}}\n  - {amount: 1200',
+    ("orders.yaml", 'customer: {email: "{pii}"}}\n  - {amount: 1200',
+     'customer: {email: ana@example.com}}\n  - {amount: 1200',
      "personal_data", 'must hold "{pii}" in valid_bodies[0]'),
 ])
 def test_a_contract_that_contradicts_itself_is_refused(tmp_path, source, old, new, field, words):
