@@ -73,7 +73,7 @@ def test_contract_new_and_init_for_an_import_entry_point(cli, tmp_path):
     contract = write(tmp_path / "imports.yaml", out)
     code, _, err = cli("init", tmp_path, "--contract", contract, "--runtime", "lambda-node")
     assert code == 0, err
-    command = (tmp_path / ".claude/commands/fnproof-create-function.md").read_text()
+    command = (tmp_path / ".claude/skills/fnproof-create-function/SKILL.md").read_text()
     assert "import entry point" in command and "%C3%A9t%C3%A9" in command and "`oversize-rejected-unread`" in command
     assert "HeadObject" in command and "`batch-processed`" not in command
     assert json.loads((tmp_path / "events/s3-put.json").read_text())["Records"][0]["eventName"] == "ObjectCreated:Put"

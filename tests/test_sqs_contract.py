@@ -69,17 +69,18 @@ def test_init_with_an_sqs_contract_writes_its_prompt_hook_and_ci(cli, tmp_path):
     contract = write(tmp_path / "consumer.yaml", STARTER.read_text())
     code, out, err = cli("init", tmp_path, "--contract", contract, "--runtime", "lambda-python")
     assert code == 0, err
-    command = (tmp_path / ".claude/commands/fnproof-create-function.md").read_text()
+    command = (tmp_path / ".claude/skills/fnproof-create-function/SKILL.md").read_text()
     assert "queue consumer" in command and "batchItemFailures" in command and "ReportBatchItemFailures" in command
     assert "VisibilityTimeout" in command and "RedrivePolicy" in command
     assert "`partial-batch-failure`" in command and "`missing-key-400`" not in command
     assert "--contract consumer.yaml" in command
     workflow = (tmp_path / ".github/workflows/fnproof.yml").read_text()
     settings = (tmp_path / ".claude/settings.json").read_text()
-    assert "fnproof check src/handler.py --contract consumer.yaml --profile production" in workflow
-    assert "fnproof hook stop --target src/handler.py --contract consumer.yaml --profile production" in settings
+    assert 'target: "src/handler.py"' in workflow and 'contract: "consumer.yaml"' in workflow
+    assert "fnproof-stop.sh" in settings
+    assert "--target src/handler.py --contract consumer.yaml --profile production" in settings
     assert (tmp_path / "events/sqs-batch.json").is_file()  # the fixture the prompt starts from
-    assert "skipped   .claude/commands/fnproof-review-function.md" in out
+    assert "skipped   .claude/skills/fnproof-review-function/SKILL.md" in out
 
 
 @pytest.mark.parametrize("target", [str(ROOT / "reference/workers"), "http://127.0.0.1:9"])

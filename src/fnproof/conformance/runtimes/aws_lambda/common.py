@@ -19,6 +19,7 @@ from typing import Any
 from fnproof.conformance.containment.sandbox import Mode, Sandbox
 from fnproof.conformance.containment.sandbox import for_run as sandbox_for_run
 from fnproof.conformance.http import Canaries, LogLine, Request, Response
+from fnproof.conformance.runtimes.aws_lambda import typescript
 from fnproof.conformance.runtimes.aws_lambda.events import build_event, read_batch_response, result_to_response
 from fnproof.conformance.runtimes.base import Environment, RunOptions, Runtime, Target
 from fnproof.conformance.runtimes.process_env import DriverSpec, InitError, ProcessBackedEnvironment, ProcessEnvironment
@@ -123,7 +124,7 @@ class LambdaRuntime(Runtime):
 
     def readable(self) -> tuple[Path, ...]:
         """What the driver reads in the sandbox beyond the kit's files: the handler's folder, builds."""
-        return (self.handler_file.parent, self._run_dir / "build")
+        return (self.handler_file.parent, self._run_dir / "build", typescript.source_root(self.handler_file))
 
     def start(self) -> None:
         self.sandbox, self.isolation = sandbox_for_run(self._sandbox_mode)

@@ -28,6 +28,16 @@ def project_root(handler_file: Path) -> Path:
     return handler_file.parent
 
 
+def source_root(handler_file: Path) -> Path:
+    """Where a handler's own imports may reach: its repository (the nearest folder with .git),
+    else its npm project, else its folder. The sandbox binds it read-only: handlers import
+    `../lib/...` and find node_modules in parent folders, as they do when deployed."""
+    for folder in (handler_file.parent, *handler_file.parent.parents):
+        if (folder / ".git").exists():
+            return folder
+    return project_root(handler_file)
+
+
 def _ships_sdk(root: Path) -> bool:
     return (root / "node_modules" / "@aws-sdk").is_dir()
 
