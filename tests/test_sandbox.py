@@ -230,3 +230,13 @@ def test_the_network_reaches_only_the_runs_own_store(runtime):
         host_service.close()
         other.close()
     assert reached["reached"] == [own]
+
+
+def test_two_environments_of_one_run_cannot_talk_to_each_other(runtime):
+    """Each environment has a network of its own: a port one listens on is not there for another,
+    so two "separate" Lambda environments cannot share an in-memory lock (concurrent-duplicates)."""
+    port = 40000 + secrets.randbelow(20000)
+    with runtime.environment() as one, runtime.environment() as two:
+        assert attack(one, attack="listen", port=port).json() == {"listening": port}
+        assert attack(two, attack="connect", ports=[port]).json()["reached"] == []
+        assert attack(two, attack="listen", port=port).json() == {"listening": port}  # the port is free there

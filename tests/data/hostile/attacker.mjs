@@ -75,6 +75,11 @@ export const handler = async (event) => {
       }
       return ok({ reached });
     }
+    case 'listen': { // a lock server "separate" environments could share, if they shared a network
+      const server = net.createServer((socket) => socket.end('held by another environment'));
+      await new Promise((resolve) => server.listen(order.port, '127.0.0.1', resolve));
+      return ok({ listening: order.port });
+    }
     case 'whoami': return ok({ uid: process.getuid(), out: execFileSync('id').toString() });
     default: return ok({ echo: order });
   }

@@ -15,10 +15,11 @@ Why each part (CONTRACT.md §7: nothing a handler does may shape another verdict
   /tmp and /dev/shm are tmpfs.
 - **An unprivileged user.** Each sandbox has its own user namespace in which the code runs as
   uid/gid 1000 with no capabilities, and can create no further user namespaces.
-- **One private network namespace per run** (a holder process keeps it open; every sandbox of
-  the run joins it with nsenter). It has only its own loopback: the run's store and the
-  run's own environments are reachable, the host's services, other runs' stores and the
-  internet are not. This needs no change to handlers (the store's URL is a loopback URL as
+- **One private network namespace per run** (a holder process keeps it open; the store and
+  the Workers processes join it with nsenter), and one of its own for each Lambda
+  environment, which reaches the store through socket files (relay.py). The run's loopback
+  has only the run's store: the host's services, other runs' stores and the internet are
+  not reachable, and no two Lambda environments can reach each other. This needs no change to handlers (the store's URL is a loopback URL as
   before); joining a namespace needs the kit to run as root, or the holder's user namespace
   otherwise, which the preflight proves.
 
@@ -206,14 +207,22 @@ class Sandbox:
             self.close()
             raise SandboxError(f"bwrap could not make a network namespace: {' '.join(err.split())[-200:]}") from None
 
-    def wrap(self, argv: Sequence[str], *, ro: Iterable[Path], rw: Iterable[Path], cwd: Path | None) -> list[str]:
-        """The command line that runs `argv` in a fresh sandbox of this run."""
+    def wrap(self, argv: Sequence[str], *, ro: Iterable[Path], rw: Iterable[Path], cwd: Path | None,
+             own_network: bool = False) -> list[str]:
+        """The command line that runs `argv` in a fresh sandbox of this run.
+
+        `own_network`: a network namespace of its own instead of the run's, for an environment
+        that reaches the store through socket files (relay.py): then no environment can talk to
+        another one of the same run (an in-memory lock shared between "separate" environments)."""
         if self._net_pid is None:
             raise SandboxError("the run's sandbox was not started")
-        enter = [self._nsenter, f"--net=/proc/{self._net_pid}/ns/net"]
-        if not self._root:
-            enter += [f"--user=/proc/{self._net_pid}/ns/user", "--preserve-credentials"]
+        enter: list[str] = []
+        if not own_network:
+            enter = [self._nsenter, f"--net=/proc/{self._net_pid}/ns/net"]
+            if not self._root:
+                enter += [f"--user=/proc/{self._net_pid}/ns/user", "--preserve-credentials"]
         flags = [self._bwrap, "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+                 *(("--unshare-net",) if own_network else ()),
                  "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--disable-userns",
                  "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "sandbox", "--cap-drop", "ALL"]
         for system in SYSTEM_DIRS:
@@ -225,7 +234,7 @@ class Sandbox:
             flags += ["--bind", str(writable), str(writable)]
         if cwd is not None:
             flags += ["--chdir", str(cwd)]
-        return [*enter, "--", *flags, "--", *argv]
+        return [*enter, *(("--",) if enter else ()), *flags, "--", *argv]
 
     def close(self) -> None:
         holder, self._holder, self._net_pid = self._holder, None, None

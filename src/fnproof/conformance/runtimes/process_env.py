@@ -70,6 +70,9 @@ class DriverSpec:
     sandbox: Sandbox | None = None
     readable: tuple[Path, ...] = ()
     writable: tuple[Path, ...] = ()
+    # In the sandbox: (loopback port, socket file) pairs the driver listens on in a network of
+    # its own, reaching the run's services through the files (relay.py; DRIVERS.md, "Relays").
+    relays: tuple[tuple[int, Path], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,13 +193,17 @@ class ProcessEnvironment:
         self._credit_s = 0.0
         proto_r, proto_w = os.pipe()
         argv = [*spec.argv, str(proto_w), self._sentinel.decode()]
+        env = spec.env
         if spec.sandbox is not None:
-            argv = spec.sandbox.wrap(argv, ro=(*kit_paths(), *spec.readable), rw=(self._workdir, *spec.writable),
-                                     cwd=self._workdir)
+            if spec.relays:
+                env = {**env, "_RELAYS": ",".join(f"{port}={path}" for port, path in spec.relays)}
+            argv = spec.sandbox.wrap(argv, ro=(*kit_paths(), *spec.readable, *(p.parent for _, p in spec.relays)),
+                                     rw=(self._workdir, *spec.writable), cwd=self._workdir,
+                                     own_network=bool(spec.relays))
         try:
             self._proc = popen(
                 argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, pass_fds=(proto_w,), cwd=self._workdir, env=spec.env,
+                stderr=subprocess.PIPE, pass_fds=(proto_w,), cwd=self._workdir, env=env,
                 start_new_session=True, close_fds=True,
             )
         finally:

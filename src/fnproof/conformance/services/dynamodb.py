@@ -114,6 +114,18 @@ class LocalDynamoDB:
             raise SetupError(self._error or "local DynamoDB failed")
         return self._endpoint
 
+    def relays_for_environments(self, *, s3: bool) -> tuple[tuple[int, Path], ...]:
+        """What a sandboxed environment with a network of its own listens on to reach the run:
+        the store's port (and the S3 proxy's, for an import entry point), each to its socket file.
+        Empty unsandboxed: the environment is on the kit's loopback and reaches the store itself."""
+        if self._relay_dir is None or self.planned is None:
+            return ()
+        port = int(self.planned.url.rsplit(":", 1)[1])
+        pairs = [(port, self._relay_dir / "store.sock")]
+        if s3:
+            pairs.append((self._s3_port, self._relay_dir / "s3.sock"))
+        return tuple(pairs)
+
     def kit_url(self) -> str:
         """The store's URL for the kit's own SDK clients (queues, buckets, reading items).
 

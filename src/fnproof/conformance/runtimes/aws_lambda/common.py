@@ -159,8 +159,10 @@ class LambdaRuntime(Runtime):
         return None
 
     def _spec(self, workdir: Path, *, store_url: str | None = None) -> DriverSpec:
-        return DriverSpec(argv=self.driver_argv(workdir), env=self.sandbox_env(workdir, store_url=store_url),
-                          memory_mb=self.memory_mb, sandbox=self.sandbox, readable=self.readable())
+        env = self.sandbox_env(workdir, store_url=store_url)  # first: it opens the S3 crossing it names
+        return DriverSpec(argv=self.driver_argv(workdir), env=env, memory_mb=self.memory_mb, sandbox=self.sandbox,
+                          readable=self.readable(),
+                          relays=self.dynamodb.relays_for_environments(s3=self.reads_objects))
 
     def environment(self) -> Environment:
         process = ProcessEnvironment(self._spec, label=self.name, base_dir=self._run_dir)

@@ -5,6 +5,7 @@
 // source folder is the handler's project, whose frames locate an error; the compile cache is
 // this environment's own copy of the SDK's compiled code ('' for none).
 import * as nodeModule from 'node:module';
+import * as net from 'node:net';
 import { pathToFileURL } from 'node:url';
 
 import { openProtocol, silenceRuntimeWarnings } from '../driver_protocol.mjs';
@@ -15,6 +16,30 @@ if (compileCache && nodeModule.enableCompileCache) nodeModule.enableCompileCache
 const protocol = openProtocol(replyFdText, sentinel);
 silenceRuntimeWarnings();
 installSdkFallback(sdkDir);
+await openRelays();
+
+// In the sandbox each environment has a network of its own (DRIVERS.md, "Relays"): the run's
+// store is reached through socket files, and this listens on the loopback ports the handler's
+// SDK is given, before the handler loads. The variable is gone before the handler can read it.
+async function openRelays() {
+  const spec = process.env._RELAYS;
+  delete process.env._RELAYS;
+  for (const pair of (spec || '').split(',').filter(Boolean)) {
+    const [port, socketPath] = pair.split('=');
+    const server = net.createServer((inbound) => {
+      const outbound = net.connect(socketPath);
+      inbound.pipe(outbound);
+      outbound.pipe(inbound);
+      inbound.on('error', () => outbound.destroy());
+      outbound.on('error', () => inbound.destroy());
+    });
+    await new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(Number(port), '127.0.0.1', resolve);
+    });
+    server.unref();
+  }
+}
 
 const ownFrame = (line) => line.trim().startsWith('at ') && (line.includes(handlerFile)
   || (line.includes(sourceDir) && !line.includes('/node_modules/')));

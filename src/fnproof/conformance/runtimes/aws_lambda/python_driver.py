@@ -18,6 +18,61 @@ import traceback
 import uuid
 
 handler_file, wanted, reply_fd, sentinel = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+
+
+def open_relays(spec):
+    """In the sandbox each environment has a network of its own (DRIVERS.md, "Relays"): listen on
+    the loopback ports the handler's SDK is given and carry each connection to the run's store
+    through its socket file. Opened before the handler loads; the variable is gone by then."""
+    import socket
+    import threading
+
+    def pump(source, sink):
+        try:
+            while True:
+                chunk = source.recv(65536)
+                if not chunk:
+                    break
+                sink.sendall(chunk)
+        except OSError:
+            pass
+        try:
+            sink.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def join(inbound, path):
+        outbound = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            outbound.connect(path)
+        except OSError:
+            inbound.close()
+            outbound.close()
+            return
+        back = threading.Thread(target=pump, args=(outbound, inbound), daemon=True)
+        back.start()
+        pump(inbound, outbound)
+        back.join()
+        inbound.close()
+        outbound.close()
+
+    def serve(listener, path):
+        while True:
+            try:
+                inbound, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=join, args=(inbound, path), daemon=True).start()
+
+    for pair in filter(None, spec.split(",")):
+        port, path = pair.split("=", 1)
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", int(port)))
+        listener.listen(64)
+        threading.Thread(target=serve, args=(listener, path), daemon=True).start()
+
+
+open_relays(os.environ.pop("_RELAYS", ""))
 reply_stream = os.fdopen(reply_fd, "w", buffering=1, encoding="utf-8")
 if isinstance(sys.stdout, io.TextIOWrapper):
     sys.stdout.reconfigure(line_buffering=True)
