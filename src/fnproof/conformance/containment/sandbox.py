@@ -19,9 +19,9 @@ Why each part (CONTRACT.md §7: nothing a handler does may shape another verdict
   the Workers processes join it with nsenter), and one of its own for each Lambda
   environment, which reaches the store through socket files (relay.py). The run's loopback
   has only the run's store: the host's services, other runs' stores and the internet are
-  not reachable, and no two Lambda environments can reach each other. This needs no change to handlers (the store's URL is a loopback URL as
-  before); joining a namespace needs the kit to run as root, or the holder's user namespace
-  otherwise, which the preflight proves.
+  not reachable, and no two Lambda environments can reach each other. This needs no change
+  to handlers (the store's URL is a loopback URL as before); joining a namespace needs the
+  kit to run as root, or the holder's user namespace otherwise, which the preflight proves.
 
 `preflight()` runs a sandboxed probe once per process and checks each property; `for_run`
 turns the user's `--sandbox auto|require|off` into a Sandbox or none, with the Isolation
