@@ -54,3 +54,15 @@ def test_a_crossing_with_nothing_behind_it_closes_the_connection(tmp_path):
             assert client.recv(10) == b""
     finally:
         outer.close()
+
+
+def test_a_closed_crossing_accepts_nothing_more(tmp_path):
+    outer = relay.tcp_to_unix(0, tmp_path / "s.sock")
+    port = outer.port
+    outer.close()
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        reached = True
+    except OSError:
+        reached = False
+    assert not reached

@@ -240,3 +240,20 @@ def test_two_environments_of_one_run_cannot_talk_to_each_other(runtime):
         assert attack(one, attack="listen", port=port).json() == {"listening": port}
         assert attack(two, attack="connect", ports=[port]).json()["reached"] == []
         assert attack(two, attack="listen", port=port).json() == {"listening": port}  # the port is free there
+
+
+def test_a_handler_directly_in_the_temp_folder_is_refused_not_half_isolated():
+    """Binding its folder would show it every other run's files there (their stores' sockets)."""
+    import tempfile
+
+    from fnproof.core.errors import UsageError
+
+    loose = Path(tempfile.gettempdir()) / f"handler-{secrets.token_hex(4)}.mjs"
+    loose.write_text("export const handler = async () => ({ statusCode: 200, body: '{}' });\n")
+    try:
+        rt = LambdaNodeRuntime(loose, "handler", secret="s", sandbox="require")
+        with pytest.raises(UsageError, match="folder of its own"):
+            rt.start()
+        rt.close()
+    finally:
+        loose.unlink()

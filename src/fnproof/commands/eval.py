@@ -162,7 +162,9 @@ def _regrade(args: argparse.Namespace, thresholds: dict) -> int:
     compare = root / COMPARE
     names = json.loads(compare.read_text(encoding="utf-8"))["runs"] if compare.is_file() else None
     runs = [evaluate.open_run(root / n) for n in names] if names else [evaluate.open_run(root)]
-    select(args.profile or runs[0].manifest["profile"], args.only)
+    saved = runs[0].root / evaluate.CONTRACT_FILE  # the contract the run was made with, saved beside it
+    select(args.profile or runs[0].manifest["profile"], args.only,
+           load_contract(saved).kind if saved.is_file() else "http-idempotent")
     def regrade(run_: evaluate.Run) -> evaluate.Graded:
         results = evaluate.regrade(run_, profile=args.profile, only=tuple(args.only), parallel=args.parallel,
                                    sandbox=args.sandbox)

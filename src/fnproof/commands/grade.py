@@ -15,6 +15,7 @@ from pathlib import Path
 from fnproof.commands import options
 from fnproof.conformance.checks.registry import select
 from fnproof.conformance.report import to_json
+from fnproof.core.contract import default_contract_path, load_contract
 from fnproof.core.errors import UsageError
 from fnproof.eval.find_handler import findable
 from fnproof.eval.grading import GradeOptions, Progress, grade_workspace
@@ -34,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    select(args.profile, args.only)
+    select(args.profile, args.only, load_contract(args.contract or default_contract_path()).kind)
     for folder in args.dirs:
         if not folder.is_dir():
             raise UsageError("not a folder", where=str(folder))

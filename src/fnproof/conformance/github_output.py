@@ -67,7 +67,7 @@ def _cell(text: str) -> str:
 def summary_table(report: RunReport) -> str:
     """The job summary: what ran, then one row per check."""
     s = report.summary()
-    summaries = {spec.id: spec.summary for spec in all_checks()}
+    summaries = {spec.id: spec.summary for spec in all_checks(report.kind)}
     rows = [f"### fnproof: `{report.target}`", "",
             f"{s['passed']} passed, {s['failed']} failed, {s['skipped']} skipped, {s['error']} error "
             f"(runtime {report.runtime}, profile {report.profile}, contract {report.contract})", "",

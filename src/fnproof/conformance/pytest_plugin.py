@@ -22,7 +22,7 @@ from fnproof.core.errors import UsageError
 
 _RUN_KEY = pytest.StashKey[PreparedRun]()
 _STARTED_KEY = pytest.StashKey[bool]()
-_SETUP_ERROR_KEY = pytest.StashKey[UsageError]()
+_SETUP_ERROR_KEY = pytest.StashKey[Exception]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -108,7 +108,7 @@ def _ensure_started(config: pytest.Config) -> PreparedRun:
         try:
             run.runtime.start()
             run.runtime.probe()
-        except UsageError as exc:
+        except Exception as exc:  # started once: a second start() would leak the first one's processes
             config.stash[_SETUP_ERROR_KEY] = exc
             raise
         config.stash[_STARTED_KEY] = True

@@ -19,7 +19,7 @@ from fnproof.conformance.checks.registry import select
 from fnproof.conformance.containment.sandbox import Mode
 from fnproof.conformance.report import to_json
 from fnproof.conformance.runner import CheckResult, RunReport, check_target
-from fnproof.core.contract import default_contract_path
+from fnproof.core.contract import default_contract_path, load_contract
 from fnproof.core.errors import SetupError, UsageError
 from fnproof.eval.find_handler import Entry, NoHandler, find_entry
 from fnproof.eval.scoreboard import SampleResult
@@ -36,10 +36,12 @@ class GradeOptions:
 
 
 def _all_failed(target: str, runtime: str, reason: str, options: GradeOptions) -> RunReport:
-    contract = str(options.contract_path or default_contract_path())
+    path = options.contract_path or default_contract_path()
+    kind = load_contract(path).kind  # the sample fails its own kind's checks, not the orders API's
     report = RunReport(target=target, runtime=runtime or "unknown", runtime_reason=reason, profile=options.profile,
-                       contract=contract)
-    report.results = [CheckResult(spec.id, "failed", reason, 0.0) for spec in select(options.profile, options.only)]
+                       contract=str(path), kind=kind)
+    report.results = [CheckResult(spec.id, "failed", reason, 0.0)
+                      for spec in select(options.profile, options.only, kind)]
     return report
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 from pathlib import Path
 
 _CHUNK = 1 << 16
@@ -37,7 +38,10 @@ class Relay:
             try:
                 inbound, _ = self._listener.accept()
             except OSError:
-                return
+                if self._closed:
+                    return
+                time.sleep(0.05)  # out of descriptors, an aborted connection: the listener lives on
+                continue
             threading.Thread(target=self._join, args=(inbound,), daemon=True, name="relay-conn").start()
 
     def _join(self, inbound: socket.socket) -> None:
@@ -62,6 +66,10 @@ class Relay:
 
     def close(self) -> None:
         self._closed = True
+        try:  # closing alone does not wake a thread blocked in accept(); shutting down does
+            self._listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self._listener.close()
 
 

@@ -7,6 +7,7 @@ Only the variables of CONTRACT.md §2 reach a handler; the caller's environment 
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import shutil
 import socket
@@ -128,6 +129,14 @@ class LambdaRuntime(Runtime):
 
     def start(self) -> None:
         self.sandbox, self.isolation = sandbox_for_run(self._sandbox_mode)
+        if self.sandbox is not None:
+            broad = [p for p in LambdaRuntime.readable(self) if _too_broad(p)]  # the handler's own folders
+            if broad:
+                self.sandbox.close()
+                self.sandbox = None
+                raise UsageError(f"the sandbox would have to show the handler all of {broad[0]} (other runs' "
+                                 "files, the caller's own); put the handler in a folder of its own, or run with "
+                                 "--sandbox off", where=str(self.handler_file))
         if self._own_dynamodb:
             self.dynamodb.start(self.sandbox)
 
@@ -169,7 +178,11 @@ class LambdaRuntime(Runtime):
         return LambdaEnvironment(process, self.timeout_s, self.dynamodb.endpoint)
 
     def outage_environment(self) -> Environment:
-        dead = f"http://127.0.0.1:{_closed_port()}"
+        relayed = {port for port, _ in self.dynamodb.relays_for_environments(s3=True)}
+        port = _closed_port()
+        while port in relayed:  # in the sandbox those ports are live inside the environment
+            port = _closed_port()
+        dead = f"http://127.0.0.1:{port}"
         process = ProcessEnvironment(lambda workdir: self._spec(workdir, store_url=dead), label=f"{self.name}-outage",
                                      base_dir=self._run_dir)
         return LambdaEnvironment(process, self.timeout_s, self.dynamodb.endpoint)
@@ -223,6 +236,13 @@ def builder(cls: type[LambdaRuntime],
                    reads_objects=contract.kind == "s3-import", **extra)
 
     return build
+
+
+def _too_broad(folder: Path) -> bool:
+    """A folder the sandbox must not bind for a handler: the root, the temp folder, HOME, or above them."""
+    real = Path(os.path.realpath(folder))
+    shared = [Path("/"), Path(os.path.realpath(tempfile.gettempdir())), Path(os.path.realpath(Path.home()))]
+    return any(real == place or place.is_relative_to(real) for place in shared)
 
 
 def _closed_port() -> int:

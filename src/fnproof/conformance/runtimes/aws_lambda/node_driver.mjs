@@ -26,8 +26,8 @@ async function openRelays() {
   delete process.env._RELAYS;
   for (const pair of (spec || '').split(',').filter(Boolean)) {
     const [port, socketPath] = pair.split('=');
-    const server = net.createServer((inbound) => {
-      const outbound = net.connect(socketPath);
+    const server = net.createServer({ allowHalfOpen: true }, (inbound) => {
+      const outbound = net.connect({ path: socketPath, allowHalfOpen: true });
       inbound.pipe(outbound);
       outbound.pipe(inbound);
       inbound.on('error', () => outbound.destroy());

@@ -61,7 +61,8 @@ def open_relays(spec):
             try:
                 inbound, _ = listener.accept()
             except OSError:
-                return
+                time.sleep(0.05)  # out of descriptors, an aborted connection: keep listening
+                continue
             threading.Thread(target=join, args=(inbound, path), daemon=True).start()
 
     for pair in filter(None, spec.split(",")):

@@ -9,6 +9,7 @@ bundled CommonJS dependencies `require()` Node built-ins from inside an ES modul
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from fnproof.conformance.services import esbuild
@@ -32,7 +33,10 @@ def source_root(handler_file: Path) -> Path:
     """Where a handler's own imports may reach: its repository (the nearest folder with .git),
     else its npm project, else its folder. The sandbox binds it read-only: handlers import
     `../lib/...` and find node_modules in parent folders, as they do when deployed."""
+    stop = {Path("/"), Path(tempfile.gettempdir()).resolve(), Path.home().resolve()}
     for folder in (handler_file.parent, *handler_file.parent.parents):
+        if folder.resolve() in stop:
+            break  # a repository (or dotfiles) rooted there would bind far more than the handler's code
         if (folder / ".git").exists():
             return folder
     return project_root(handler_file)
