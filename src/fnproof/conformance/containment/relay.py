@@ -1,16 +1,15 @@
-"""Byte pumps across the run's network namespace, through unix sockets on the filesystem.
+"""Byte pumps across network namespaces, through unix sockets on the filesystem.
 
-A sandboxed run has a loopback of its own (sandbox.py): its store and environments talk on
-it, and nothing on the host's loopback can reach them, nor they it. The event sources still
-need two crossings: the kit's own SDK clients make queues and buckets in the store, and a
-handler's S3 SDK goes through the kit's watching proxy (services/s3_buckets.py). A unix
-socket belongs to the filesystem, not to a network namespace, so a socket file in a folder
-bound into the store's sandbox joins the two sides, and only for the two ports named here:
-the rest of the host stays out of reach.
+In a sandboxed run the store has a loopback of its own and each Lambda environment another
+(sandbox.py), so nothing on one loopback reaches another. A unix socket belongs to the
+filesystem, not to a network namespace, so a socket file in a folder the sides share joins
+them, and only for the ports named here: the kit's own SDK clients reach the store, each
+environment's driver carries the store's port and the S3 proxy's to their socket files
+(the drivers hold their own copy of the pump: they run where the kit is not importable), and
+the kit's S3 proxy answers on its file.
 
-The store's process (inside) and the kit (outside) each run the half that listens on their
-side: `tcp_to_unix` turns connections to a loopback port into connections to a socket file,
-`unix_to_tcp` the other way round.
+`tcp_to_unix` turns connections to a loopback port into connections to a socket file,
+`unix_to_tcp` the other way round; each side runs the half that listens where it lives.
 """
 
 from __future__ import annotations

@@ -81,9 +81,9 @@ class LocalDynamoDB:
         argv = [sys.executable, "-m", "fnproof.conformance.services.dynamodb_server", str(port), spec]
         if sandbox is not None:
             self._relay_dir = Path(tempfile.mkdtemp(prefix="store-relay-"))
-            self._s3_port = port + 1 if port < 65535 else port - 1  # the run's own loopback: nothing else there
-            argv.append(json.dumps({"store_socket": str(self._relay_dir / "store.sock"),
-                                    "s3": [self._s3_port, str(self._relay_dir / "s3.sock")]}))
+            # the port each environment's driver gives the handler for the S3 proxy, in its own network
+            self._s3_port = port + 1 if port < 65535 else port - 1
+            argv.append(json.dumps({"store_socket": str(self._relay_dir / "store.sock")}))
             argv = sandbox.wrap(argv, ro=kit_paths(), rw=(self._relay_dir,), cwd=None)
         self._proc = popen(
             argv,

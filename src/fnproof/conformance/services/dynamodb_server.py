@@ -2,10 +2,9 @@
 
 Run as `python -m fnproof.conformance.services.dynamodb_server PORT TABLES_JSON [RELAYS_JSON]`
 (TABLES_JSON: `[[name, partition key], ...]`; RELAYS_JSON, in a sandboxed run:
-`{"store_socket": PATH, "s3": [PORT, PATH]}`, the crossings of containment/relay.py: the kit's
-own clients reach the store through the socket file, and handlers reach the kit's S3 proxy
-through the port); prints one JSON line with the port once the tables exist,
-then serves until its stdin closes (so it never outlives the kit, even when the kit is
+`{"store_socket": PATH}`, the store's side of containment/relay.py: the kit's own clients and
+each environment's driver reach the store through that socket file); prints one JSON line
+with the port once the tables exist, then serves until its stdin closes (so it never outlives the kit, even when the kit is
 killed). Meanwhile each line on stdin is a question about the store (how many items carry
 an attribute value), answered by one JSON line on stdout: the harness reads what the handler
 wrote through this process, without an SDK of its own.
@@ -83,8 +82,6 @@ def main() -> None:
 
         if "store_socket" in relays:
             relay.unix_to_tcp(relays["store_socket"], port)
-        if "s3" in relays:
-            relay.tcp_to_unix(int(relays["s3"][0]), relays["s3"][1])
     print(json.dumps({"port": port}), flush=True)
     for line in sys.stdin:
         try:
