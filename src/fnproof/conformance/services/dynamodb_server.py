@@ -4,10 +4,11 @@ Run as `python -m fnproof.conformance.services.dynamodb_server PORT TABLES_JSON 
 (TABLES_JSON: `[[name, partition key], ...]`; RELAYS_JSON, in a sandboxed run:
 `{"store_socket": PATH}`, the store's side of containment/relay.py: the kit's own clients and
 each environment's driver reach the store through that socket file); prints one JSON line
-with the port once the tables exist, then serves until its stdin closes (so it never outlives the kit, even when the kit is
-killed). Meanwhile each line on stdin is a question about the store (how many items carry
-an attribute value), answered by one JSON line on stdout: the harness reads what the handler
-wrote through this process, without an SDK of its own.
+with the port once the tables exist, then serves until its stdin closes (so it never
+outlives the kit, even when the kit is killed). Meanwhile each line on stdin is a question
+about the store (how many items carry an attribute value), answered by one JSON line on
+stdout: the harness reads what the handler wrote through this process, without an SDK of
+its own.
 """
 
 from __future__ import annotations
